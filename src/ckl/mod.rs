@@ -1,0 +1,43 @@
+//! STIG Viewer 2.x checklists (`.ckl`, XML).
+//!
+//! The reader matches elements by name, never by position, so every
+//! producer's layout loads (STIG Viewer 2.7–2.17, STIG Manager, Evaluate-STIG,
+//! Heimdall, STIGQter). XML comments (Evaluate-STIG keeps its result-engine
+//! data in them) and unknown elements are kept and written back.
+//!
+//! The writer reproduces STIG Viewer 2.17's layout byte for byte: the
+//! header comment, tab indentation, element and attribute order, `SID_DATA`
+//! omitted when empty, and no newline after `</CHECKLIST>`.
+
+mod read;
+mod write;
+
+pub use read::read;
+pub use write::{write, write_to_string};
+
+use crate::xml::XmlError;
+
+/// Why a file could not be read as a CKL.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Xml(#[from] XmlError),
+    /// The root element is something other than `CHECKLIST`.
+    #[error("not a STIG Viewer checklist: the root element is <{0}>, expected <CHECKLIST>")]
+    NotAChecklist(String),
+    /// `CHECKLIST` has no `STIGS`, so there is nothing to review.
+    #[error("the checklist has no <STIGS> element")]
+    NoStigs,
+}
+
+/// Passthrough keys owned by this codec.
+pub(crate) mod keys {
+    /// A comment before `<CHECKLIST>`.
+    pub const ROOT_COMMENT: &str = "ckl:comment:root";
+    /// A comment directly inside `<iSTIG>`.
+    pub const ISTIG_COMMENT: &str = "ckl:comment:istig";
+    /// A comment directly inside `<VULN>`.
+    pub const VULN_COMMENT: &str = "ckl:comment:vuln";
+    /// An unknown element directly inside `<VULN>`; the key suffix is its name.
+    pub const VULN_ELEMENT: &str = "ckl:element:vuln:";
+}

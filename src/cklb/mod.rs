@@ -1,0 +1,472 @@
+//! STIG Viewer 3.x checklists (`.cklb`, JSON).
+//!
+//! Reads every producer's variant (STIG Viewer 3, STIG Manager,
+//! Evaluate-STIG, STIGQter): `null` for text, numbers as strings, the
+//! deprecated `STIGUuid`, `group_title` holding either the rule title or the
+//! SRG id. Unknown keys (Evaluate-STIG's `evaluate-stig` objects, anything
+//! newer) are kept and written back. Writes STIG Viewer 3's layout with
+//! `stigs[].version` as a string, which STIG Manager needs.
+
+mod wire;
+
+use crate::model::{
+    Asset, CheckContentRef, Checklist, ChecklistRule, Discussion, Review, Rule, RuleRecord,
+    Severity, Status, StigChecklist, StigInfo,
+};
+use serde_json::{Map, Value};
+use std::io;
+use wire::Extra;
+
+/// Why a file could not be read as a CKLB.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Not JSON, or JSON of the wrong shape at `path`.
+    #[error("{path}line {line}, column {column}: {message}", path = path_prefix(.path))]
+    Json {
+        path: String,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    /// Valid JSON without the `stigs` array every checklist has.
+    #[error("not a STIG Viewer 3 checklist: no \"stigs\" array")]
+    NoStigs,
+}
+
+fn path_prefix(path: &str) -> String {
+    if path.is_empty() || path == "." {
+        String::new()
+    } else {
+        format!("at {path}: ")
+    }
+}
+
+/// Passthrough keys owned by this codec; each holds a JSON object of the
+/// keys the model has no field for.
+mod keys {
+    pub const ROOT: &str = "cklb:root";
+    pub const MODE: &str = "cklb:mode";
+    pub const TARGET: &str = "cklb:target_data";
+    pub const STIG: &str = "cklb:stig";
+    pub const RULE: &str = "cklb:rule";
+    pub const OVERRIDES: &str = "cklb:overrides";
+}
+
+/// CKLB status spellings.
+fn status_name(s: Status) -> &'static str {
+    match s {
+        Status::NotAFinding => "not_a_finding",
+        Status::Open => "open",
+        Status::NotApplicable => "not_applicable",
+        Status::NotReviewed => "not_reviewed",
+    }
+}
+
+/// Reads a CKLB. Problems a tolerant reader can live with are described
+/// in `warnings`.
+pub fn read(bytes: &[u8], warnings: &mut Vec<String>) -> Result<Checklist, Error> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    let file: wire::InChecklist = serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        Error::Json {
+            path,
+            line: inner.line(),
+            column: inner.column(),
+            message: strip_position(&inner.to_string()),
+        }
+    })?;
+    let stigs = file.stigs.ok_or(Error::NoStigs)?;
+    let mut checklist = Checklist {
+        name: file.title,
+        id: file.id,
+        ..Checklist::default()
+    };
+    if let Some(mode) = &file.mode {
+        checklist.passthrough.push(keys::MODE, mode.to_string());
+    }
+    keep(&mut checklist.passthrough, keys::ROOT, &file.extra);
+    let t = file.target_data.unwrap_or_default();
+    checklist.asset = Asset {
+        role: t.role,
+        asset_type: t.target_type,
+        marking: String::new(),
+        host_name: t.host_name,
+        host_ip: t.ip_address,
+        host_mac: t.mac_address,
+        host_fqdn: t.fqdn,
+        target_comment: t.comments,
+        tech_area: t.technology_area,
+        target_key: String::new(),
+        web_or_database: t.is_web_database,
+        web_db_site: t.web_db_site,
+        web_db_instance: t.web_db_instance,
+        extra: Vec::new(),
+    };
+    keep(&mut checklist.passthrough, keys::TARGET, &t.extra);
+    for s in stigs {
+        checklist.stigs.push(read_stig(s, warnings));
+    }
+    checklist.asset.target_key = checklist
+        .stigs
+        .first()
+        .map(|s| s.info.target_key.clone())
+        .unwrap_or_default();
+    if checklist.asset.host_name.is_empty() {
+        warnings
+            .push("target_data.host_name is empty: STIG Manager and eMASS need a host name".into());
+    }
+    Ok(checklist)
+}
+
+/// serde_json appends " at line L column C"; the error already says where.
+fn strip_position(msg: &str) -> String {
+    match msg.rfind(" at line ") {
+        Some(at) => msg[..at].to_string(),
+        None => msg.to_string(),
+    }
+}
+
+fn keep(p: &mut crate::model::Passthrough, key: &str, extra: &Extra) {
+    if !extra.is_empty() {
+        p.push(key, Value::Object(extra.clone()).to_string());
+    }
+}
+
+fn kept(p: &crate::model::Passthrough, key: &str) -> Extra {
+    p.values(key)
+        .filter_map(|v| serde_json::from_str::<Map<String, Value>>(v).ok())
+        .last()
+        .unwrap_or_default()
+}
+
+fn read_stig(s: wire::InStig, warnings: &mut Vec<String>) -> StigChecklist {
+    let mut stig = StigChecklist {
+        info: StigInfo {
+            version: s.version,
+            stig_id: s.stig_id,
+            release_info: s.release_info,
+            title: s.stig_name,
+            uuid: s.uuid,
+            display_name: s.display_name,
+            size: s.size,
+            target_key: s.reference_identifier,
+            ..StigInfo::default()
+        },
+        ..StigChecklist::default()
+    };
+    keep(&mut stig.passthrough, keys::STIG, &s.extra);
+    for r in s.rules {
+        let rule = read_rule(r, &stig.info, warnings);
+        stig.rules.push(rule);
+    }
+    stig
+}
+
+fn read_rule(r: wire::InRule, info: &StigInfo, warnings: &mut Vec<String>) -> ChecklistRule {
+    let (group_title, group_description) = match r.group_tree.as_deref().and_then(|t| t.first()) {
+        Some(g) => (g.title.clone(), g.description.clone()),
+        None => (r.group_title.clone(), String::new()),
+    };
+    let rule_id = if r.rule_id_src.is_empty() {
+        r.rule_id.clone()
+    } else {
+        r.rule_id_src
+    };
+    let status = match Status::parse_lenient(&r.status) {
+        Some(s) => s,
+        None => {
+            warnings.push(format!(
+                "{rule_id}: status '{}' read as not_reviewed",
+                r.status
+            ));
+            Status::NotReviewed
+        }
+    };
+    let mut overrides = r.overrides.unwrap_or_default();
+    let (severity_override, severity_justification) = match overrides.remove("severity") {
+        Some(Value::Object(o)) => (
+            o.get("severity")
+                .and_then(Value::as_str)
+                .and_then(Severity::parse),
+            o.get("reason")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string(),
+        ),
+        _ => (None, String::new()),
+    };
+    let mut out = ChecklistRule {
+        rule: Rule {
+            vuln_id: if r.group_id.is_empty() {
+                r.group_id_src.clone()
+            } else {
+                r.group_id
+            },
+            group_title,
+            group_description,
+            rule_id,
+            severity: Severity::parse(&r.severity).unwrap_or(Severity::Unknown),
+            weight: r.weight,
+            stig_id: r.rule_version,
+            title: r.rule_title,
+            discussion: Discussion {
+                vuln_discussion: r.discussion,
+                false_positives: r.false_positives,
+                false_negatives: r.false_negatives,
+                documentable: r.documentable,
+                mitigations: r.mitigations,
+                severity_override_guidance: r.security_override_guidance,
+                potential_impacts: r.potential_impacts,
+                third_party_tools: r.third_party_tools,
+                mitigation_control: r.mitigation_control,
+                responsibility: r.responsibility,
+                ia_controls: r.ia_controls,
+            },
+            check_content: r.check_content,
+            check_content_ref: r.check_content_ref.map(|c| CheckContentRef {
+                href: c.href,
+                name: c.name,
+            }),
+            fix_text: r.fix_text,
+            ccis: r.ccis,
+            legacy_ids: r.legacy_ids,
+            target_key: if r.target_key.is_empty() {
+                info.target_key.clone()
+            } else {
+                r.target_key
+            },
+            classification: r.classification,
+        },
+        review: Review {
+            status,
+            finding_details: r.finding_details,
+            comments: r.comments,
+            severity_override,
+            severity_justification,
+        },
+        record: RuleRecord {
+            uuid: r.uuid,
+            stig_uuid: r.stig_uuid,
+            stig_ref: r.stig_ref,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        },
+        ..ChecklistRule::default()
+    };
+    let mut extra = r.extra;
+    if !r.group_id_src.is_empty() {
+        extra.insert("group_id_src".into(), Value::String(r.group_id_src));
+    }
+    keep(&mut out.passthrough, keys::RULE, &extra);
+    keep(&mut out.passthrough, keys::OVERRIDES, &overrides);
+    out
+}
+
+/// Writes `checklist` as a CKLB (pretty-printed like STIG Viewer 3).
+pub fn write(checklist: &Checklist, out: &mut impl io::Write) -> io::Result<()> {
+    let text = write_to_string(checklist);
+    out.write_all(text.as_bytes())
+}
+
+/// Renders `checklist` as CKLB text.
+pub fn write_to_string(checklist: &Checklist) -> String {
+    // Extras are parsed once up front so the borrowed views can point at them.
+    let root_extra = kept(&checklist.passthrough, keys::ROOT);
+    let target_extra = kept(&checklist.passthrough, keys::TARGET);
+    let stig_extras: Vec<(Extra, Vec<(Extra, Extra)>)> = checklist
+        .stigs
+        .iter()
+        .map(|s| {
+            let rules = s
+                .rules
+                .iter()
+                .map(|r| {
+                    (
+                        kept(&r.passthrough, keys::RULE),
+                        kept(&r.passthrough, keys::OVERRIDES),
+                    )
+                })
+                .collect();
+            (kept(&s.passthrough, keys::STIG), rules)
+        })
+        .collect();
+    let mode = checklist
+        .passthrough
+        .values(keys::MODE)
+        .last()
+        .and_then(|m| serde_json::from_str(m).ok())
+        .unwrap_or(Value::from(1));
+    let a = &checklist.asset;
+    let file = wire::OutChecklist {
+        title: &checklist.name,
+        id: &checklist.id,
+        stigs: checklist
+            .stigs
+            .iter()
+            .zip(&stig_extras)
+            .map(|(s, (extra, rules))| out_stig(s, extra, rules))
+            .collect(),
+        active: false,
+        mode,
+        has_path: true,
+        target_data: wire::OutTarget {
+            target_type: &a.asset_type,
+            host_name: &a.host_name,
+            ip_address: &a.host_ip,
+            mac_address: &a.host_mac,
+            fqdn: &a.host_fqdn,
+            comments: &a.target_comment,
+            role: &a.role,
+            is_web_database: a.web_or_database,
+            technology_area: &a.tech_area,
+            web_db_site: &a.web_db_site,
+            web_db_instance: &a.web_db_instance,
+            extra: &target_extra,
+        },
+        cklb_version: "1.0",
+        extra: &root_extra,
+    };
+    let mut buf = Vec::with_capacity(4096 + checklist.rule_count() * 6144);
+    let fmt = serde_json::ser::PrettyFormatter::with_indent(b"    ");
+    let mut ser = serde_json::Serializer::with_formatter(&mut buf, fmt);
+    serde::Serialize::serialize(&file, &mut ser).expect("serialising to memory cannot fail");
+    String::from_utf8(buf).expect("serde_json writes UTF-8")
+}
+
+fn out_stig<'a>(
+    s: &'a StigChecklist,
+    extra: &'a Extra,
+    rules: &'a [(Extra, Extra)],
+) -> wire::OutStig<'a> {
+    wire::OutStig {
+        stig_name: &s.info.title,
+        display_name: &s.info.display_name,
+        stig_id: &s.info.stig_id,
+        version: &s.info.version,
+        release_info: &s.info.release_info,
+        uuid: &s.info.uuid,
+        reference_identifier: &s.info.target_key,
+        size: s.info.size.unwrap_or(s.rules.len()),
+        rules: s
+            .rules
+            .iter()
+            .zip(rules)
+            .map(|(r, (extra, overrides))| out_rule(r, &s.info, extra, overrides))
+            .collect(),
+        extra,
+    }
+}
+
+fn out_rule<'a>(
+    r: &'a ChecklistRule,
+    info: &'a StigInfo,
+    extra: &'a Extra,
+    other_overrides: &Extra,
+) -> wire::OutRule<'a> {
+    let rule = &r.rule;
+    let d = &rule.discussion;
+    let mut overrides = Map::new();
+    if r.review.severity_override.is_some() || !r.review.severity_justification.is_empty() {
+        let mut o = Map::new();
+        if let Some(s) = r.review.severity_override {
+            o.insert("severity".into(), Value::from(s.as_str()));
+        }
+        o.insert(
+            "reason".into(),
+            Value::from(r.review.severity_justification.as_str()),
+        );
+        overrides.insert("severity".into(), Value::Object(o));
+    }
+    overrides.extend(other_overrides.clone());
+    let stig_uuid = if r.record.stig_uuid.is_empty() {
+        info.uuid.as_str()
+    } else {
+        r.record.stig_uuid.as_str()
+    };
+    wire::OutRule {
+        uuid: &r.record.uuid,
+        stig_uuid,
+        // STIG Viewer 3 leaves these null and keeps the key on the STIG.
+        target_key: (!rule.target_key.is_empty() && rule.target_key != info.target_key)
+            .then_some(rule.target_key.as_str()),
+        stig_ref: (!r.record.stig_ref.is_empty()).then_some(r.record.stig_ref.as_str()),
+        group_id: &rule.vuln_id,
+        rule_id: rule.rule_id.strip_suffix("_rule").unwrap_or(&rule.rule_id),
+        rule_id_src: &rule.rule_id,
+        weight: &rule.weight,
+        classification: &rule.classification,
+        severity: rule.severity.as_str(),
+        rule_version: &rule.stig_id,
+        // STIG Viewer 3 repeats the rule title here; the SRG id lives in group_tree.
+        group_title: &rule.title,
+        rule_title: &rule.title,
+        fix_text: &rule.fix_text,
+        false_positives: &d.false_positives,
+        false_negatives: &d.false_negatives,
+        discussion: &d.vuln_discussion,
+        check_content: &rule.check_content,
+        documentable: &d.documentable,
+        mitigations: &d.mitigations,
+        potential_impacts: &d.potential_impacts,
+        third_party_tools: &d.third_party_tools,
+        mitigation_control: &d.mitigation_control,
+        responsibility: &d.responsibility,
+        security_override_guidance: &d.severity_override_guidance,
+        ia_controls: &d.ia_controls,
+        check_content_ref: rule.check_content_ref.as_ref().map(|c| wire::OutCheckRef {
+            href: &c.href,
+            name: &c.name,
+        }),
+        legacy_ids: &rule.legacy_ids,
+        ccis: &rule.ccis,
+        group_tree: [wire::OutGroup {
+            id: &rule.vuln_id,
+            title: &rule.group_title,
+            description: &rule.group_description,
+        }],
+        created_at: &r.record.created_at,
+        updated_at: &r.record.updated_at,
+        stig_uuid_old: stig_uuid,
+        status: status_name(r.review.status),
+        overrides,
+        comments: &r.review.comments,
+        finding_details: &r.review.finding_details,
+        extra,
+    }
+}
+
+/// Fields of `checklist` that a CKLB has no place for and would be lost by
+/// writing one; empty when nothing would be lost.
+pub fn unrepresentable(checklist: &Checklist) -> Vec<String> {
+    let mut lost = Vec::new();
+    let a = &checklist.asset;
+    if !a.marking.is_empty() {
+        lost.push(format!("MARKING '{}'", a.marking));
+    }
+    for (k, v) in &a.extra {
+        if !v.is_empty() {
+            lost.push(format!("{k} '{v}'"));
+        }
+    }
+    for s in &checklist.stigs {
+        let i = &s.info;
+        for (name, value) in [
+            ("classification", &i.classification),
+            ("customname", &i.custom_name),
+            ("description", &i.description),
+            ("filename", &i.filename),
+            ("notice", &i.notice),
+            ("source", &i.source),
+        ] {
+            if !value.is_empty() {
+                lost.push(format!("{} {name}", i.stig_id));
+            }
+        }
+        for (k, _) in &i.extra {
+            lost.push(format!("{} {k}", i.stig_id));
+        }
+    }
+    lost
+}

@@ -1,0 +1,127 @@
+//! `stigkit checklist new`.
+
+use super::{Exit, now_stamp};
+use crate::model::{ASSET_TYPES, Asset, Checklist, ROLES, TECH_AREAS};
+use crate::output;
+use std::path::PathBuf;
+use uuid::Uuid;
+
+#[derive(clap::Subcommand, Debug)]
+pub enum Command {
+    /// Create a blank checklist: every rule Not_Reviewed.
+    New(NewArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct NewArgs {
+    /// XCCDF file or DISA zip; repeat for a multi-STIG checklist. The
+    /// built-in MKE catalog when omitted.
+    #[arg(long = "benchmark", value_name = "BENCH")]
+    pub benchmarks: Vec<PathBuf>,
+    /// In a zip holding several benchmarks, the one whose entry name contains this.
+    #[arg(long, value_name = "NAME")]
+    pub xccdf: Option<String>,
+    #[command(flatten)]
+    pub asset: AssetArgs,
+    /// Output file: .ckl (STIG Viewer 2) or .cklb (STIG Viewer 3).
+    #[arg(short, long, value_name = "OUT")]
+    pub output: PathBuf,
+    /// Replace OUT if it exists.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// The asset (target) fields of a checklist.
+#[derive(clap::Args, Debug)]
+pub struct AssetArgs {
+    /// Host name of the system under review (required by STIG Manager and eMASS).
+    #[arg(long, value_name = "H")]
+    pub host_name: String,
+    #[arg(long, value_name = "IP", default_value = "")]
+    pub ip: String,
+    #[arg(long, value_name = "MAC", default_value = "")]
+    pub mac: String,
+    #[arg(long, value_name = "FQDN", default_value = "")]
+    pub fqdn: String,
+    /// None, Workstation, Member Server or Domain Controller.
+    #[arg(long, default_value = "None", value_parser = clap::builder::PossibleValuesParser::new(ROLES))]
+    pub role: String,
+    /// Computing or Non-Computing.
+    #[arg(long, default_value = "Computing", value_parser = clap::builder::PossibleValuesParser::new(ASSET_TYPES))]
+    pub asset_type: String,
+    /// STIG Viewer technology area, e.g. "UNIX OS" or "Other Review".
+    #[arg(long, default_value = "", value_parser = clap::builder::PossibleValuesParser::new(TECH_AREAS), hide_possible_values = true)]
+    pub tech_area: String,
+    /// Marking (classification banner) of the checklist.
+    #[arg(long, default_value = "CUI")]
+    pub marking: String,
+    /// Free-text comment about the target.
+    #[arg(long, default_value = "")]
+    pub target_comment: String,
+    /// Web or database site; marks the checklist as a web/database STIG.
+    #[arg(long, default_value = "")]
+    pub web_db_site: String,
+    /// Web or database instance; marks the checklist as a web/database STIG.
+    #[arg(long, default_value = "")]
+    pub web_db_instance: String,
+}
+
+impl AssetArgs {
+    pub fn to_asset(&self) -> Asset {
+        Asset {
+            role: self.role.clone(),
+            asset_type: self.asset_type.clone(),
+            marking: self.marking.clone(),
+            host_name: self.host_name.clone(),
+            host_ip: self.ip.clone(),
+            host_mac: self.mac.clone(),
+            host_fqdn: self.fqdn.clone(),
+            target_comment: self.target_comment.clone(),
+            tech_area: self.tech_area.clone(),
+            web_or_database: !self.web_db_site.is_empty() || !self.web_db_instance.is_empty(),
+            web_db_site: self.web_db_site.clone(),
+            web_db_instance: self.web_db_instance.clone(),
+            ..Asset::default()
+        }
+    }
+}
+
+pub fn run(cmd: Command) -> anyhow::Result<Exit> {
+    match cmd {
+        Command::New(a) => new(a),
+    }
+}
+
+fn new(a: NewArgs) -> anyhow::Result<Exit> {
+    if a.asset.host_name.trim().is_empty() {
+        anyhow::bail!(
+            "--host-name must not be empty: STIG Manager and eMASS reject checklists without one"
+        );
+    }
+    let benchmarks = if a.benchmarks.is_empty() {
+        vec![super::benchmark::load(None, None)?]
+    } else {
+        a.benchmarks
+            .iter()
+            .map(|p| super::benchmark::load(Some(p), a.xccdf.as_deref()))
+            .collect::<anyhow::Result<Vec<_>>>()?
+    };
+    let refs: Vec<_> = benchmarks.iter().collect();
+    let ids: Vec<Uuid> = benchmarks.iter().map(|_| Uuid::new_v4()).collect();
+    let mut checklist = Checklist::blank(a.asset.to_asset(), &refs, &ids, &now_stamp());
+    checklist.name = a
+        .output
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    checklist.fill_identifiers(Uuid::new_v4);
+    output::write_checklist(&a.output, &checklist, a.force)?;
+    eprintln!(
+        "wrote {} ({} STIG{}, {} rules, all Not_Reviewed)",
+        a.output.display(),
+        checklist.stigs.len(),
+        if checklist.stigs.len() == 1 { "" } else { "s" },
+        checklist.rule_count()
+    );
+    Ok(Exit::Ok)
+}

@@ -1,0 +1,114 @@
+//! The command line: the only code that knows clap, terminals and exit codes.
+//!
+//! Each subcommand has its own file that turns parsed arguments into calls
+//! on the library. Errors are printed once, on one line, by [`main`].
+
+mod benchmark;
+mod checklist;
+mod convert;
+mod show;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// DISA STIG checklists for Mirantis Kubernetes Engine, headless.
+#[derive(Parser, Debug)]
+#[command(name = "stigkit", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Inspect DISA benchmarks (XCCDF .xml or DISA .zip).
+    #[command(subcommand)]
+    Benchmark(benchmark::Command),
+    /// Create checklists.
+    #[command(subcommand)]
+    Checklist(Box<checklist::Command>),
+    /// Convert a checklist between CKL and CKLB (by the output's extension).
+    Convert(convert::Args),
+    /// Count reviews per STIG by status and category.
+    Show(show::Args),
+}
+
+/// Process exit codes; documented in the README.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Exit {
+    /// The command did what was asked.
+    Ok = 0,
+    /// The command ran, and its result calls for attention (a `--fail-on`
+    /// threshold reached, lint errors found).
+    Findings = 1,
+    /// Bad input or an I/O failure; nothing was written.
+    Error = 2,
+}
+
+impl From<Exit> for ExitCode {
+    fn from(e: Exit) -> ExitCode {
+        ExitCode::from(e as u8)
+    }
+}
+
+/// Entry point of the binary.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() {
+                Exit::Error
+            } else {
+                Exit::Ok
+            };
+            // clap prints usage and help itself; it cannot fail on a closed pipe.
+            let _ = e.print();
+            return code.into();
+        }
+    };
+    match run(cli) {
+        Ok(code) => code.into(),
+        Err(err) => {
+            eprintln!("error: {}", one_line(&err));
+            Exit::Error.into()
+        }
+    }
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<Exit> {
+    match cli.command {
+        Command::Benchmark(c) => benchmark::run(c),
+        Command::Checklist(c) => checklist::run(*c),
+        Command::Convert(a) => convert::run(a),
+        Command::Show(a) => show::run(a),
+    }
+}
+
+/// The error and its causes on one line, newlines folded.
+fn one_line(err: &anyhow::Error) -> String {
+    format!("{err:#}").replace(['\n', '\r'], " ")
+}
+
+/// Prints reader warnings for one file to stderr.
+fn warn_all(path: &std::path::Path, warnings: &[String]) {
+    for w in warnings {
+        eprintln!("warning: {}: {w}", path.display());
+    }
+}
+
+/// Writes to stdout, treating a closed pipe (`| head`) as success.
+fn print(text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
+}
+
+/// Current time as STIG Viewer 3 stamps rules: `2023-08-09T15:36:29.896Z`.
+fn now_stamp() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}

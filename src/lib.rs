@@ -1,0 +1,17 @@
+//! stigkit: DISA STIG checklists for Mirantis Kubernetes Engine, headless.
+//!
+//! Data flows one way: a benchmark is read ([`xccdf`], [`source`]), a
+//! [`model::Checklist`] is built from it, and the checklist is written by a
+//! codec ([`ckl`], [`cklb`]). Existing checklists are read back by the same
+//! codecs. Only [`cli`] knows about the command line and exit codes.
+
+pub mod catalog;
+pub mod ckl;
+pub mod cklb;
+pub mod cli;
+pub mod model;
+pub mod output;
+pub mod report;
+pub mod source;
+pub mod xccdf;
+pub mod xml;

@@ -1,0 +1,21 @@
+//! The domain: benchmarks, checklists and reviews.
+//!
+//! Nothing here knows a file format, touches the file system or the
+//! network. Codecs (`xccdf`, `ckl`, `cklb`) translate to and from these
+//! types; everything else works on them.
+
+mod benchmark;
+mod checklist;
+mod status;
+mod summary;
+
+pub use benchmark::{
+    Benchmark, CheckContentRef, Discussion, Profile, Revision, Rule, benchmark_date, display_name,
+    release_number, sv_number,
+};
+pub use checklist::{
+    ASSET_TYPES, Asset, Checklist, ChecklistRule, Passthrough, ROLES, Review, RuleRecord,
+    StigChecklist, StigInfo, TECH_AREAS,
+};
+pub use status::{Severity, Status};
+pub use summary::{Counts, StigSummary, Summary};

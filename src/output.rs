@@ -1,0 +1,127 @@
+//! Writing output files: always whole or not at all.
+//!
+//! Content goes to a temporary file in the destination folder, which is then
+//! renamed over the destination, so a crash or a full disk never leaves a
+//! half-written checklist. An existing file is only replaced when asked.
+
+use crate::model::Checklist;
+use crate::source::Format;
+use crate::{ckl, cklb};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// A file that could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{}: already exists (use --force to replace it)", .0.display())]
+    Exists(PathBuf),
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{}: unknown checklist extension; use .ckl or .cklb", .0.display())]
+    UnknownFormat(PathBuf),
+}
+
+/// Writes `bytes` to `path` atomically; refuses to replace an existing file
+/// unless `force`.
+pub fn write_atomic(path: &Path, bytes: &[u8], force: bool) -> Result<(), Error> {
+    let io = |source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    if !force && path.exists() {
+        return Err(Error::Exists(path.to_path_buf()));
+    }
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".stigkit-").suffix(".tmp");
+    // Temporary files are private (0600); the result should be readable
+    // like any other file, or keep the mode of the file it replaces.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path).map_or(0o644, |m| m.permissions().mode() & 0o7777);
+        builder.permissions(std::fs::Permissions::from_mode(mode));
+    }
+    let mut tmp = builder.tempfile_in(dir).map_err(io)?;
+    tmp.write_all(bytes).map_err(io)?;
+    tmp.as_file().sync_all().map_err(io)?;
+    if force {
+        tmp.persist(path).map_err(|e| io(e.error))?;
+    } else {
+        // No-clobber rename: a file created meanwhile is not replaced either.
+        tmp.persist_noclobber(path).map_err(|e| {
+            if e.error.kind() == std::io::ErrorKind::AlreadyExists {
+                Error::Exists(path.to_path_buf())
+            } else {
+                io(e.error)
+            }
+        })?;
+    }
+    Ok(())
+}
+
+/// Renders a checklist in the format `path`'s extension names.
+pub fn render_checklist(path: &Path, checklist: &Checklist) -> Result<(Format, String), Error> {
+    let format = Format::from_path(path)
+        .filter(|f| {
+            // `.xml` and `.json` are accepted when reading, not as output names.
+            let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+            matches!(
+                (f, ext.to_ascii_lowercase().as_str()),
+                (Format::Ckl, "ckl") | (Format::Cklb, "cklb")
+            )
+        })
+        .ok_or_else(|| Error::UnknownFormat(path.to_path_buf()))?;
+    let text = match format {
+        Format::Ckl => ckl::write_to_string(checklist),
+        Format::Cklb => cklb::write_to_string(checklist),
+    };
+    Ok((format, text))
+}
+
+/// Writes a checklist atomically in the format of `path`'s extension.
+pub fn write_checklist(path: &Path, checklist: &Checklist, force: bool) -> Result<Format, Error> {
+    let (format, text) = render_checklist(path, checklist)?;
+    write_atomic(path, text.as_bytes(), force)?;
+    Ok(format)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refuses_to_replace_without_force_and_leaves_no_temp_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("out.ckl");
+        write_atomic(&p, b"one", false).unwrap();
+        assert!(matches!(
+            write_atomic(&p, b"two", false),
+            Err(Error::Exists(_))
+        ));
+        assert_eq!(std::fs::read(&p).unwrap(), b"one");
+        write_atomic(&p, b"two", true).unwrap();
+        assert_eq!(std::fs::read(&p).unwrap(), b"two");
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["out.ckl"]);
+    }
+
+    #[test]
+    fn rejects_unknown_extensions() {
+        let c = Checklist::default();
+        assert!(matches!(
+            render_checklist(Path::new("x.txt"), &c),
+            Err(Error::UnknownFormat(_))
+        ));
+    }
+}

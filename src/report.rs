@@ -1,0 +1,174 @@
+//! Rendering summaries and reports with minijinja templates.
+//!
+//! Views are plain serialisable structs built from the model; templates in
+//! `templates/` (compiled in) turn them into text. Nothing here reads files.
+
+use crate::model::{Benchmark, Checklist, Severity, StigSummary, Summary};
+use minijinja::Environment;
+use serde::Serialize;
+use std::path::Path;
+
+/// Built-in templates, by name.
+const TEMPLATES: [(&str, &str); 2] = [
+    (
+        "benchmark.txt.j2",
+        include_str!("../templates/benchmark.txt.j2"),
+    ),
+    (
+        "summary.txt.j2",
+        include_str!("../templates/summary.txt.j2"),
+    ),
+];
+
+fn environment() -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_syntax(
+        minijinja::syntax::SyntaxConfig::builder()
+            .trim_blocks(true)
+            .lstrip_blocks(true)
+            .build()
+            .expect("default delimiters are valid"),
+    );
+    for (name, source) in TEMPLATES {
+        env.add_template(name, source)
+            .expect("built-in template parses");
+    }
+    env.add_filter("pad", |s: String, width: usize| format!("{s:<width$}"));
+    env.add_filter("rpad", |s: String, width: usize| format!("{s:>width$}"));
+    env
+}
+
+/// Renders a built-in template with `view`.
+pub fn render(name: &str, view: &impl Serialize) -> Result<String, minijinja::Error> {
+    let env = environment();
+    env.get_template(name)?
+        .render(minijinja::value::Serde(view))
+}
+
+/// What `benchmark show` reports.
+#[derive(Serialize)]
+pub struct BenchmarkView {
+    pub id: String,
+    pub title: String,
+    pub version: String,
+    pub release: String,
+    /// `V2R4`, or empty.
+    pub revision: String,
+    pub date: String,
+    pub release_info: String,
+    pub file_name: String,
+    pub rule_count: usize,
+    pub cat_i: usize,
+    pub cat_ii: usize,
+    pub cat_iii: usize,
+    pub profiles: Vec<ProfileView>,
+    pub rules: Vec<RuleView>,
+}
+
+#[derive(Serialize)]
+pub struct ProfileView {
+    pub id: String,
+    pub title: String,
+    pub selected: usize,
+}
+
+#[derive(Serialize)]
+pub struct RuleView {
+    pub vuln_id: String,
+    pub rule_id: String,
+    pub stig_id: String,
+    pub severity: Severity,
+    pub category: &'static str,
+    pub title: String,
+}
+
+impl BenchmarkView {
+    pub fn of(b: &Benchmark) -> BenchmarkView {
+        let revision = b.revision();
+        let [cat_i, cat_ii, cat_iii, _] = b.severity_counts();
+        BenchmarkView {
+            id: b.id.clone(),
+            title: b.title.clone(),
+            version: revision
+                .as_ref()
+                .map_or_else(|| b.version.clone(), |r| r.version.clone()),
+            release: revision
+                .as_ref()
+                .map(|r| r.release.clone())
+                .unwrap_or_default(),
+            revision: revision.map(|r| r.to_string()).unwrap_or_default(),
+            date: crate::model::benchmark_date(&b.release_info)
+                .unwrap_or_default()
+                .to_string(),
+            release_info: b.release_info.clone(),
+            file_name: b.file_name.clone(),
+            rule_count: b.rules.len(),
+            cat_i,
+            cat_ii,
+            cat_iii,
+            profiles: b
+                .profiles
+                .iter()
+                .map(|p| ProfileView {
+                    id: p.id.clone(),
+                    title: p.title.clone(),
+                    selected: p.selected.len(),
+                })
+                .collect(),
+            rules: b
+                .rules
+                .iter()
+                .map(|r| RuleView {
+                    vuln_id: r.vuln_id.clone(),
+                    rule_id: r.rule_id.clone(),
+                    stig_id: r.stig_id.clone(),
+                    severity: r.severity,
+                    category: r.severity.category(),
+                    title: r.title.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// One checklist file in `show`.
+#[derive(Serialize)]
+pub struct ChecklistView {
+    pub file: String,
+    pub host_name: String,
+    pub stigs: Vec<StigSummary>,
+    pub totals: Summary,
+}
+
+impl ChecklistView {
+    pub fn of(path: &Path, c: &Checklist) -> ChecklistView {
+        let stigs = c.summaries();
+        let mut totals = Summary::default();
+        for s in &stigs {
+            totals.merge(&s.counts);
+        }
+        ChecklistView {
+            file: path.display().to_string(),
+            host_name: c.asset.host_name.clone(),
+            stigs,
+            totals,
+        }
+    }
+}
+
+/// Several checklists and their grand totals.
+#[derive(Serialize)]
+pub struct FleetView {
+    pub checklists: Vec<ChecklistView>,
+    pub totals: Summary,
+}
+
+impl FleetView {
+    pub fn of(checklists: Vec<ChecklistView>) -> FleetView {
+        let mut totals = Summary::default();
+        for c in &checklists {
+            totals.merge(&c.totals);
+        }
+        FleetView { checklists, totals }
+    }
+}

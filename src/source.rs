@@ -1,0 +1,295 @@
+//! Opening input files: benchmarks (`.xml` or DISA `.zip`) and checklists
+//! (`.ckl`, `.cklb`). Every error names the file it is about.
+//!
+//! Zip archives are read defensively: an entry whose path would leave the
+//! archive's folder, or that inflates past a size or ratio limit, makes the
+//! whole archive refused.
+
+use crate::model::{Benchmark, Checklist};
+use crate::{ckl, cklb, xccdf};
+use std::fmt;
+use std::io::{Cursor, Read};
+use std::path::Path;
+
+/// Largest file stigkit reads into memory (the biggest DISA benchmark is
+/// a few MB; a fleet checklist tens of MB).
+const MAX_FILE: u64 = 1 << 30;
+/// Largest zip entry stigkit inflates.
+const MAX_ENTRY: u64 = 256 << 20;
+/// Highest compression ratio accepted for an entry above 1 MB. XCCDF text
+/// compresses about 10:1; bombs compress a thousand-fold.
+const MAX_RATIO: u64 = 200;
+
+/// An input file that could not be used, with the name of the file.
+#[derive(Debug)]
+pub struct Error {
+    /// The file as the user named it, plus `!entry` inside a zip.
+    pub path: String,
+    pub kind: ErrorKind,
+}
+
+/// What went wrong with an input file.
+#[derive(Debug, thiserror::Error)]
+pub enum ErrorKind {
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error("file is larger than {} MB", MAX_FILE >> 20)]
+    TooLarge,
+    #[error("not a readable zip archive: {0}")]
+    Zip(String),
+    #[error("zip entry '{0}' points outside the archive's folder; refusing the archive")]
+    ZipEscape(String),
+    #[error(
+        "zip entry '{name}' inflates to {size} bytes at a {ratio}:1 ratio; refusing a possible zip bomb"
+    )]
+    ZipBomb { name: String, size: u64, ratio: u64 },
+    #[error("no XCCDF benchmark (*xccdf*.xml) in the archive")]
+    NoBenchmark,
+    #[error("the archive holds {} benchmarks; choose one with --xccdf NAME: {}", .0.len(), .0.join(", "))]
+    Ambiguous(Vec<String>),
+    #[error("no benchmark in the archive matches '{wanted}'; it holds: {}", .available.join(", "))]
+    NoMatch {
+        wanted: String,
+        available: Vec<String>,
+    },
+    #[error(transparent)]
+    Xccdf(#[from] xccdf::Error),
+    #[error(transparent)]
+    Ckl(#[from] ckl::Error),
+    #[error(transparent)]
+    Cklb(#[from] cklb::Error),
+    #[error("cannot tell the checklist format: expected a .ckl (XML) or .cklb (JSON) file")]
+    UnknownFormat,
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.path, self.kind)
+    }
+}
+
+impl std::error::Error for Error {}
+
+fn err(path: &Path, kind: impl Into<ErrorKind>) -> Error {
+    Error {
+        path: path.display().to_string(),
+        kind: kind.into(),
+    }
+}
+
+/// Reads a whole file, refusing anything over [`MAX_FILE`].
+pub fn read_file(path: &Path) -> Result<Vec<u8>, Error> {
+    let file = std::fs::File::open(path).map_err(|e| err(path, e))?;
+    let len = file.metadata().map_err(|e| err(path, e))?.len();
+    if len > MAX_FILE {
+        return Err(err(path, ErrorKind::TooLarge));
+    }
+    let mut bytes = Vec::with_capacity(len as usize);
+    file.take(MAX_FILE + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| err(path, e))?;
+    Ok(bytes)
+}
+
+fn is_zip(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06")
+}
+
+/// Loads a benchmark from an XCCDF file or a DISA zip. In a zip holding
+/// several benchmarks, `pick` selects one by (part of) its entry name.
+pub fn load_benchmark(path: &Path, pick: Option<&str>) -> Result<Benchmark, Error> {
+    let bytes = read_file(path)?;
+    if !is_zip(&bytes) {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        return xccdf::read(&bytes, &name).map_err(|e| err(path, e));
+    }
+    let mut found = Vec::new();
+    collect_xccdf(&bytes, "", &mut found, 0).map_err(|(entry, kind)| Error {
+        path: with_entry(path, &entry),
+        kind,
+    })?;
+    let names: Vec<String> = found.iter().map(|(n, _)| n.clone()).collect();
+    let chosen = match (pick, found.len()) {
+        (_, 0) => return Err(err(path, ErrorKind::NoBenchmark)),
+        (None, 1) => 0,
+        (None, _) => return Err(err(path, ErrorKind::Ambiguous(names))),
+        (Some(want), _) => {
+            let w = want.to_ascii_lowercase();
+            let hits: Vec<usize> = (0..found.len())
+                .filter(|&i| found[i].0.to_ascii_lowercase().contains(&w))
+                .collect();
+            match hits.as_slice() {
+                [one] => *one,
+                [] => {
+                    return Err(err(
+                        path,
+                        ErrorKind::NoMatch {
+                            wanted: want.to_string(),
+                            available: names,
+                        },
+                    ));
+                }
+                many => {
+                    let names = many.iter().map(|&i| found[i].0.clone()).collect();
+                    return Err(err(path, ErrorKind::Ambiguous(names)));
+                }
+            }
+        }
+    };
+    let (entry, data) = found.swap_remove(chosen);
+    let file_name = entry
+        .rsplit(['/', '!'])
+        .next()
+        .unwrap_or(&entry)
+        .to_string();
+    xccdf::read(&data, &file_name).map_err(|e| Error {
+        path: with_entry(path, &entry),
+        kind: e.into(),
+    })
+}
+
+fn with_entry(path: &Path, entry: &str) -> String {
+    if entry.is_empty() {
+        path.display().to_string()
+    } else {
+        format!("{}!{entry}", path.display())
+    }
+}
+
+type ZipFailure = (String, ErrorKind);
+
+/// Finds `*xccdf*.xml` entries, looking one level into nested zips (DISA's
+/// library bundles are zips of zips).
+fn collect_xccdf(
+    bytes: &[u8],
+    prefix: &str,
+    found: &mut Vec<(String, Vec<u8>)>,
+    depth: usize,
+) -> Result<(), ZipFailure> {
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| {
+        (
+            prefix.trim_end_matches('!').to_string(),
+            ErrorKind::Zip(e.to_string()),
+        )
+    })?;
+    for i in 0..zip.len() {
+        let mut entry = zip
+            .by_index(i)
+            .map_err(|e| (prefix.to_string(), ErrorKind::Zip(e.to_string())))?;
+        let raw = entry.name().map(|n| n.into_owned()).unwrap_or_default();
+        let Some(safe) = entry.enclosed_name() else {
+            return Err((
+                String::new(),
+                ErrorKind::ZipEscape(format!("{prefix}{raw}")),
+            ));
+        };
+        if entry.is_dir() {
+            continue;
+        }
+        let name = safe.to_string_lossy().replace('\\', "/");
+        let lower = name.to_ascii_lowercase();
+        let nested = lower.ends_with(".zip") && depth == 0;
+        if !(nested || (lower.ends_with(".xml") && lower.contains("xccdf"))) {
+            continue;
+        }
+        let full = format!("{prefix}{name}");
+        let (size, packed) = (entry.size(), entry.compressed_size().max(1));
+        let ratio = size / packed;
+        if size > MAX_ENTRY || (size > (1 << 20) && ratio > MAX_RATIO) {
+            return Err((
+                String::new(),
+                ErrorKind::ZipBomb {
+                    name: full,
+                    size,
+                    ratio,
+                },
+            ));
+        }
+        // The header may lie about the size: never inflate past the limit.
+        let mut data = Vec::with_capacity(size.min(MAX_ENTRY) as usize);
+        (&mut entry)
+            .take(MAX_ENTRY + 1)
+            .read_to_end(&mut data)
+            .map_err(|e| (full.clone(), ErrorKind::Zip(e.to_string())))?;
+        let actual = data.len() as u64;
+        if actual > MAX_ENTRY || (actual > (1 << 20) && actual / packed > MAX_RATIO) {
+            return Err((
+                String::new(),
+                ErrorKind::ZipBomb {
+                    name: full,
+                    size: actual,
+                    ratio: actual / packed,
+                },
+            ));
+        }
+        if nested {
+            collect_xccdf(&data, &format!("{full}!"), found, depth + 1)?;
+        } else {
+            found.push((full, data));
+        }
+    }
+    Ok(())
+}
+
+/// The two checklist formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Ckl,
+    Cklb,
+}
+
+impl Format {
+    /// The format a path's extension asks for (`.ckl`, `.cklb`/`.json`).
+    pub fn from_path(path: &Path) -> Option<Format> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        match ext.as_str() {
+            "ckl" | "xml" => Some(Format::Ckl),
+            "cklb" | "json" => Some(Format::Cklb),
+            _ => None,
+        }
+    }
+
+    /// Guesses from content: JSON starts with `{`, XML with `<`.
+    fn sniff(bytes: &[u8]) -> Option<Format> {
+        let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+        match bytes.iter().find(|b| !b.is_ascii_whitespace())? {
+            b'{' => Some(Format::Cklb),
+            b'<' => Some(Format::Ckl),
+            _ => None,
+        }
+    }
+}
+
+/// A checklist read from disk, with what the tolerant reader had to overlook.
+pub struct LoadedChecklist {
+    pub checklist: Checklist,
+    pub format: Format,
+    pub warnings: Vec<String>,
+}
+
+/// Loads a CKL or CKLB, deciding the format by content (extensions lie:
+/// eMASS exports and renamed files are common).
+pub fn load_checklist(path: &Path) -> Result<LoadedChecklist, Error> {
+    let bytes = read_file(path)?;
+    parse_checklist(path, &bytes)
+}
+
+/// Parses checklist bytes already in memory; `path` is used in messages.
+pub fn parse_checklist(path: &Path, bytes: &[u8]) -> Result<LoadedChecklist, Error> {
+    let format = Format::sniff(bytes)
+        .or_else(|| Format::from_path(path))
+        .ok_or_else(|| err(path, ErrorKind::UnknownFormat))?;
+    let mut warnings = Vec::new();
+    let checklist = match format {
+        Format::Ckl => ckl::read(bytes, &mut warnings).map_err(|e| err(path, e))?,
+        Format::Cklb => cklb::read(bytes, &mut warnings).map_err(|e| err(path, e))?,
+    };
+    Ok(LoadedChecklist {
+        checklist,
+        format,
+        warnings,
+    })
+}

@@ -1,0 +1,349 @@
+//! Safe XML input shared by the XML codecs.
+//!
+//! Every XML file stigkit reads goes through [`Input`]: it must be UTF-8
+//! (a byte-order mark is dropped), a DOCTYPE is refused before any entity
+//! could be expanded, only the five predefined entities and character
+//! references are resolved, and every error carries a line and column.
+
+use quick_xml::Reader;
+use quick_xml::events::{BytesStart, Event};
+use std::fmt;
+
+/// Why an XML document could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct XmlError {
+    pub line: usize,
+    pub column: usize,
+    pub kind: XmlErrorKind,
+}
+
+/// The kinds of [`XmlError`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum XmlErrorKind {
+    /// The bytes are not UTF-8 (or are UTF-16).
+    Encoding(String),
+    /// A DOCTYPE (and with it any entity declaration) is present.
+    Doctype,
+    /// A reference to an entity other than the five XML predefines.
+    UndefinedEntity(String),
+    /// The document is not well-formed.
+    Syntax(String),
+    /// Well-formed, but not the document we expected.
+    Unexpected(String),
+}
+
+impl fmt::Display for XmlError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "line {}, column {}: ", self.line, self.column)?;
+        match &self.kind {
+            XmlErrorKind::Encoding(m) => write!(f, "{m}"),
+            XmlErrorKind::Doctype => f.write_str(
+                "DOCTYPE declarations are refused (entity expansion could exhaust memory)",
+            ),
+            XmlErrorKind::UndefinedEntity(name) => write!(f, "undefined entity &{name};"),
+            XmlErrorKind::Syntax(m) => write!(f, "malformed XML: {m}"),
+            XmlErrorKind::Unexpected(m) => f.write_str(m),
+        }
+    }
+}
+
+impl std::error::Error for XmlError {}
+
+/// Checks the encoding and returns the document text without its BOM.
+pub fn decode(bytes: &[u8]) -> Result<&str, XmlError> {
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        return Err(XmlError {
+            line: 1,
+            column: 1,
+            kind: XmlErrorKind::Encoding("UTF-16 is not supported; save the file as UTF-8".into()),
+        });
+    }
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    std::str::from_utf8(bytes).map_err(|e| {
+        let at = e.valid_up_to();
+        let (line, column) = line_column(&String::from_utf8_lossy(&bytes[..at]), at);
+        XmlError {
+            line,
+            column,
+            kind: XmlErrorKind::Encoding("invalid UTF-8".into()),
+        }
+    })
+}
+
+/// 1-based line and column of byte offset `pos` in `text`.
+pub fn line_column(text: &str, pos: usize) -> (usize, usize) {
+    let pos = pos.min(text.len());
+    let before = &text.as_bytes()[..pos];
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    let column = String::from_utf8_lossy(&before[line_start..])
+        .chars()
+        .count()
+        + 1;
+    (line, column)
+}
+
+/// A pull reader over a whole document held in memory.
+pub struct Input<'a> {
+    src: &'a str,
+    reader: Reader<&'a [u8]>,
+    /// Start offset of the last event, for error positions.
+    last: usize,
+}
+
+impl<'a> Input<'a> {
+    pub fn new(src: &'a str) -> Input<'a> {
+        let mut reader = Reader::from_str(src);
+        reader.config_mut().check_end_names = true;
+        Input {
+            src,
+            reader,
+            last: 0,
+        }
+    }
+
+    /// The next event; a DOCTYPE is an error.
+    pub fn next_event(&mut self) -> Result<Event<'a>, XmlError> {
+        self.last = self.reader.buffer_position() as usize;
+        match self.reader.read_event() {
+            Ok(Event::DocType(_)) => Err(self.error_at(self.last, XmlErrorKind::Doctype)),
+            Ok(ev) => Ok(ev),
+            Err(e) => {
+                let at = self.reader.error_position() as usize;
+                Err(self.error_at(at, XmlErrorKind::Syntax(e.to_string())))
+            }
+        }
+    }
+
+    /// An error located at the start of the last event read.
+    pub fn error(&self, kind: XmlErrorKind) -> XmlError {
+        self.error_at(self.last, kind)
+    }
+
+    /// A structural error at the last event, with a message.
+    pub fn unexpected(&self, message: impl Into<String>) -> XmlError {
+        self.error(XmlErrorKind::Unexpected(message.into()))
+    }
+
+    fn error_at(&self, pos: usize, kind: XmlErrorKind) -> XmlError {
+        let (line, column) = line_column(self.src, pos);
+        XmlError { line, column, kind }
+    }
+
+    /// Moves to the root element and returns it, keeping the comments seen
+    /// before it.
+    pub fn root(&mut self, comments: &mut Vec<String>) -> Result<Element<'a>, XmlError> {
+        loop {
+            match self.next_event()? {
+                Event::Start(e) => return Ok(Element::open(e)),
+                Event::Empty(e) => return Ok(Element::empty(e)),
+                Event::Comment(c) => comments.push(c.to_string()),
+                Event::Eof => return Err(self.unexpected("no root element")),
+                Event::Text(t) if t.trim().is_empty() => {}
+                Event::Text(_) | Event::CData(_) | Event::GeneralRef(_) => {
+                    return Err(self.unexpected("text before the root element"));
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// The next child of the element being read, or `None` at its end tag.
+    /// Text between children is skipped; comments are handed to `comments`.
+    pub fn child(
+        &mut self,
+        comments: &mut dyn FnMut(&str),
+    ) -> Result<Option<Element<'a>>, XmlError> {
+        loop {
+            match self.next_event()? {
+                Event::Start(e) => return Ok(Some(Element::open(e))),
+                Event::Empty(e) => return Ok(Some(Element::empty(e))),
+                Event::End(_) => return Ok(None),
+                Event::Comment(c) => comments(&c),
+                Event::Eof => return Err(self.unexpected("unexpected end of file")),
+                _ => {}
+            }
+        }
+    }
+
+    /// Reads the text content of `el` up to its end tag. Nested markup is an
+    /// error: checklist and benchmark text fields hold plain text.
+    pub fn text(&mut self, el: &Element<'a>) -> Result<String, XmlError> {
+        let mut out = String::new();
+        if !el.has_body {
+            return Ok(out);
+        }
+        loop {
+            match self.next_event()? {
+                Event::Text(t) => out.push_str(&t.xml10_content()),
+                Event::CData(t) => out.push_str(&t.xml10_content()),
+                Event::GeneralRef(r) => {
+                    if let Some(c) = r
+                        .resolve_char_ref()
+                        .map_err(|e| self.error(XmlErrorKind::Syntax(e.to_string())))?
+                    {
+                        out.push(c);
+                    } else {
+                        match predefined(&r) {
+                            Some(s) => out.push_str(s),
+                            None => {
+                                return Err(
+                                    self.error(XmlErrorKind::UndefinedEntity(r.to_string()))
+                                );
+                            }
+                        }
+                    }
+                }
+                Event::End(_) => return Ok(out),
+                Event::Comment(_) | Event::PI(_) => {}
+                Event::Start(e) | Event::Empty(e) => {
+                    return Err(self.unexpected(format!(
+                        "element <{}> inside the text of <{}>",
+                        local_name(&e),
+                        el.name
+                    )));
+                }
+                Event::Eof => return Err(self.unexpected("unexpected end of file")),
+                _ => {}
+            }
+        }
+    }
+
+    /// Skips `el` and everything inside it.
+    pub fn skip(&mut self, el: &Element<'a>) -> Result<(), XmlError> {
+        if !el.has_body {
+            return Ok(());
+        }
+        let mut depth = 1usize;
+        while depth > 0 {
+            match self.next_event()? {
+                Event::Start(_) => depth += 1,
+                Event::End(_) => depth -= 1,
+                Event::Eof => return Err(self.unexpected("unexpected end of file")),
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks nothing but whitespace and comments follow the root element.
+    pub fn finish(&mut self, comments: &mut Vec<String>) -> Result<(), XmlError> {
+        loop {
+            match self.next_event()? {
+                Event::Eof => return Ok(()),
+                Event::Comment(c) => comments.push(c.to_string()),
+                Event::Text(t) if t.trim().is_empty() => {}
+                Event::PI(_) => {}
+                _ => return Err(self.unexpected("content after the root element")),
+            }
+        }
+    }
+}
+
+fn predefined(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "lt" => "<",
+        "gt" => ">",
+        "amp" => "&",
+        "apos" => "'",
+        "quot" => "\"",
+        _ => return None,
+    })
+}
+
+/// A start tag as the codecs need it: local name and attributes.
+pub struct Element<'a> {
+    pub name: String,
+    start: BytesStart<'a>,
+    /// False for `<x/>`, which has no content and no end tag.
+    pub has_body: bool,
+}
+
+impl<'a> Element<'a> {
+    fn open(start: BytesStart<'a>) -> Element<'a> {
+        Element {
+            name: local_name(&start),
+            start,
+            has_body: true,
+        }
+    }
+
+    fn empty(start: BytesStart<'a>) -> Element<'a> {
+        Element {
+            name: local_name(&start),
+            start,
+            has_body: false,
+        }
+    }
+
+    /// Value of the attribute with this local name (namespace prefixes are
+    /// ignored, so `xml:lang` is `lang`).
+    pub fn attr(&self, name: &str) -> Option<String> {
+        self.start.attributes().flatten().find_map(|a| {
+            (a.key.local_name().as_ref() == name)
+                .then(|| a.normalized_value(quick_xml::XmlVersion::Implicit1_0).ok())
+                .flatten()
+                .map(|v| v.into_owned())
+        })
+    }
+}
+
+fn local_name(e: &BytesStart<'_>) -> String {
+    e.local_name().as_ref().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read_root_text(doc: &str) -> Result<String, XmlError> {
+        let mut input = Input::new(decode(doc.as_bytes())?);
+        let root = input.root(&mut Vec::new())?;
+        input.text(&root)
+    }
+
+    #[test]
+    fn resolves_predefined_and_character_references_once() {
+        assert_eq!(
+            read_root_text("<a>x &amp;lt; &lt;b&gt; &#039; &#x26; caf\u{e9}</a>").unwrap(),
+            "x &lt; <b> ' & caf\u{e9}"
+        );
+    }
+
+    #[test]
+    fn refuses_doctype_and_unknown_entities() {
+        let e =
+            read_root_text("<?xml version=\"1.0\"?>\n<!DOCTYPE a [<!ENTITY x \"y\">]><a>&x;</a>")
+                .unwrap_err();
+        assert_eq!(e.kind, XmlErrorKind::Doctype);
+        assert_eq!(e.line, 2);
+        let e = read_root_text("<a>&nbsp;</a>").unwrap_err();
+        assert_eq!(e.kind, XmlErrorKind::UndefinedEntity("nbsp".into()));
+    }
+
+    #[test]
+    fn reports_line_and_column_of_malformed_input() {
+        let src = "<a>\n  <b></c></a>";
+        let mut input = Input::new(src);
+        let root = input.root(&mut Vec::new()).unwrap();
+        let e = input.skip(&root).unwrap_err();
+        assert_eq!((e.line, e.column), (2, 6));
+        assert!(matches!(e.kind, XmlErrorKind::Syntax(_)), "{e}");
+    }
+
+    #[test]
+    fn strips_bom_and_rejects_utf16() {
+        assert_eq!(decode(b"\xEF\xBB\xBF<a/>").unwrap(), "<a/>");
+        assert!(decode(b"\xFF\xFE<\0a\0").is_err());
+        let e = decode(b"<a>\n\xFF</a>").unwrap_err();
+        assert_eq!((e.line, e.column), (2, 1));
+    }
+
+    #[test]
+    fn normalises_crlf_in_text() {
+        assert_eq!(read_root_text("<a>x\r\ny</a>").unwrap(), "x\ny");
+    }
+}
