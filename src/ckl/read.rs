@@ -49,6 +49,13 @@ pub fn read(bytes: &[u8], warnings: &mut Vec<String>) -> Result<Checklist, Error
     if !saw_stigs {
         return Err(Error::NoStigs);
     }
+    // The asset's TARGET_KEY belongs to the first STIG; older producers
+    // leave the rules' TargetKey empty.
+    if let Some(first) = checklist.stigs.first_mut()
+        && first.info.target_key.is_empty()
+    {
+        first.info.target_key = checklist.asset.target_key.clone();
+    }
     if !saw_asset {
         warnings.push("no <ASSET> element: asset fields are empty".into());
     }
@@ -318,7 +325,8 @@ fn read_stig_data(
         "Responsibility" => &mut d.responsibility,
         "Security_Override_Guidance" => &mut d.severity_override_guidance,
         "Check_Content_Ref" => {
-            rule.check_content_ref = Some(CheckContentRef {
+            // Producers that have no reference write the attribute empty.
+            rule.check_content_ref = (!data.is_empty()).then(|| CheckContentRef {
                 href: String::new(),
                 name: data,
             });

@@ -252,8 +252,13 @@ impl Out {
 /// survives XML line-end normalisation, and characters XML 1.0 cannot hold
 /// at all are written as `[U+XXXX]` instead of producing an invalid file.
 fn escape_into(buf: &mut String, text: &str) {
-    let clean = |c: char| !matches!(c, '&' | '<' | '>' | '\r') && !is_forbidden(c);
-    if text.chars().all(clean) {
+    // Fast path on bytes: most text needs nothing. 0xEF leads the UTF-8 of
+    // U+FFFE/U+FFFF, so any such byte takes the careful path below.
+    let plain = |b: &u8| {
+        !matches!(b, b'&' | b'<' | b'>' | b'\r' | 0xEF)
+            && (*b >= 0x20 || *b == b'\t' || *b == b'\n')
+    };
+    if text.as_bytes().iter().all(plain) {
         buf.push_str(text);
         return;
     }

@@ -437,35 +437,28 @@ fn out_rule<'a>(
     }
 }
 
-/// Fields of `checklist` that a CKLB has no place for and would be lost by
-/// writing one; empty when nothing would be lost.
+/// Values a person entered that a CKLB has no place for, and so would be
+/// lost by writing one: the asset's MARKING, deprecated asset fields and a
+/// STIG's custom name. (Benchmark metadata a CKLB also lacks, such as the
+/// XCCDF file name or description, comes from DISA and is not listed.)
 pub fn unrepresentable(checklist: &Checklist) -> Vec<String> {
     let mut lost = Vec::new();
     let a = &checklist.asset;
     if !a.marking.is_empty() {
         lost.push(format!("MARKING '{}'", a.marking));
     }
-    for (k, v) in &a.extra {
-        if !v.is_empty() {
-            lost.push(format!("{k} '{v}'"));
-        }
+    for (k, v) in a.extra.iter().filter(|(_, v)| !v.is_empty()) {
+        lost.push(format!("{k} '{v}'"));
     }
     for s in &checklist.stigs {
-        let i = &s.info;
-        for (name, value) in [
-            ("classification", &i.classification),
-            ("customname", &i.custom_name),
-            ("description", &i.description),
-            ("filename", &i.filename),
-            ("notice", &i.notice),
-            ("source", &i.source),
-        ] {
-            if !value.is_empty() {
-                lost.push(format!("{} {name}", i.stig_id));
-            }
+        if !s.info.custom_name.is_empty() {
+            lost.push(format!(
+                "{} customname '{}'",
+                s.info.stig_id, s.info.custom_name
+            ));
         }
-        for (k, _) in &i.extra {
-            lost.push(format!("{} {k}", i.stig_id));
+        for (k, v) in s.info.extra.iter().filter(|(_, v)| !v.is_empty()) {
+            lost.push(format!("{} {k} '{v}'", s.info.stig_id));
         }
     }
     lost

@@ -13,6 +13,7 @@ use serde_json::{Map, Value};
 pub type Extra = Map<String, Value>;
 
 #[derive(Deserialize)]
+#[serde(expecting = "a checklist object")]
 pub struct InChecklist {
     #[serde(default, deserialize_with = "text")]
     pub title: String,
@@ -37,6 +38,7 @@ pub struct InChecklist {
 }
 
 #[derive(Deserialize, Default)]
+#[serde(expecting = "a target_data object")]
 pub struct InTarget {
     #[serde(default, deserialize_with = "text")]
     pub target_type: String,
@@ -65,6 +67,7 @@ pub struct InTarget {
 }
 
 #[derive(Deserialize)]
+#[serde(expecting = "a STIG object")]
 pub struct InStig {
     #[serde(default, deserialize_with = "text")]
     pub stig_name: String,
@@ -89,6 +92,7 @@ pub struct InStig {
 }
 
 #[derive(Deserialize)]
+#[serde(expecting = "a rule object")]
 pub struct InRule {
     #[serde(default, deserialize_with = "text")]
     pub uuid: String,
@@ -172,6 +176,7 @@ pub struct InRule {
 }
 
 #[derive(Deserialize, Serialize, Default)]
+#[serde(expecting = "a check_content_ref object")]
 pub struct CheckContentRef {
     #[serde(default, deserialize_with = "text")]
     pub href: String,
@@ -180,6 +185,7 @@ pub struct CheckContentRef {
 }
 
 #[derive(Deserialize, Serialize, Default)]
+#[serde(expecting = "a group_tree object")]
 pub struct GroupNode {
     #[serde(default, deserialize_with = "text")]
     pub id: String,
@@ -227,7 +233,10 @@ pub struct OutStig<'a> {
     pub stig_name: &'a str,
     pub display_name: &'a str,
     pub stig_id: &'a str,
-    /// Always a string: STIG Manager needs it and rejects a number.
+    /// Always a string: STIG Manager needs it and rejects a number. Left
+    /// out when unknown, as in the files that lack it (STIG Manager then
+    /// assumes 0; an empty string would read as no version at all).
+    #[serde(skip_serializing_if = "str::is_empty")]
     pub version: &'a str,
     pub release_info: &'a str,
     pub uuid: &'a str,
@@ -317,13 +326,15 @@ fn text<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     })
 }
 
-/// An array of strings, or `null` (empty).
+/// An array of strings, or `null` (empty). Empty strings carry nothing
+/// (Evaluate-STIG pads `legacy_ids` with one) and are dropped.
 fn texts<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
     Ok(match Value::deserialize(d)? {
         Value::Null => Vec::new(),
         Value::Array(items) => items
             .into_iter()
             .filter_map(|v| match v {
+                Value::String(s) if s.is_empty() => None,
                 Value::String(s) => Some(s),
                 Value::Number(n) => Some(n.to_string()),
                 _ => None,

@@ -117,10 +117,9 @@ fn new(a: NewArgs) -> anyhow::Result<Exit> {
     checklist.fill_identifiers(Uuid::new_v4);
     output::write_checklist(&a.output, &checklist, a.force)?;
     eprintln!(
-        "wrote {} ({} STIG{}, {} rules, all Not_Reviewed)",
+        "wrote {} ({}, {} rules, all Not_Reviewed)",
         a.output.display(),
-        checklist.stigs.len(),
-        if checklist.stigs.len() == 1 { "" } else { "s" },
+        super::count(checklist.stigs.len(), "STIG"),
         checklist.rule_count()
     );
     Ok(Exit::Ok)

@@ -33,16 +33,17 @@ pub fn run(a: Args) -> anyhow::Result<Exit> {
     if Format::from_path(&a.output) == Some(Format::Cklb) {
         for lost in cklb::unrepresentable(&checklist) {
             eprintln!(
-                "warning: {}: CKLB has no field for {lost}; not carried over",
-                a.input.display()
+                "warning: {}: a CKLB has no field for {lost}; it is not in {}",
+                a.input.display(),
+                a.output.display()
             );
         }
     }
     output::write_checklist(&a.output, &checklist, a.force)?;
     eprintln!(
-        "wrote {} ({} STIGs, {} rules)",
+        "wrote {} ({}, {} rules)",
         a.output.display(),
-        checklist.stigs.len(),
+        super::count(checklist.stigs.len(), "STIG"),
         checklist.rule_count()
     );
     Ok(Exit::Ok)

@@ -109,6 +109,15 @@ impl Revision {
     /// `<version>` itself. Both forms are accepted.
     pub fn derive(version: &str, release_info: &str) -> Option<Revision> {
         let version = version.trim();
+        // SCAP content from SCC writes `001.002` for V1R2.
+        if let Some((v, r)) = version.split_once('.')
+            && let (Ok(v), Ok(r)) = (v.parse::<u32>(), r.parse::<u32>())
+        {
+            return Some(Revision {
+                version: v.to_string(),
+                release: r.to_string(),
+            });
+        }
         if let Some((v, r)) = split_vr(version) {
             return Some(Revision {
                 version: v.to_string(),
@@ -235,6 +244,12 @@ mod tests {
         assert_eq!(r.to_string(), "V1R12");
         let scc = "Enhanced Content 6.3.3 Date: 2023-08-04, based on Release: 6.3 Benchmark Date: 27 Oct 2022";
         assert_eq!(release_number(scc), Some("6.3"));
+        assert_eq!(
+            Revision::derive("001.002", "Release: 1.2")
+                .unwrap()
+                .to_string(),
+            "V1R2"
+        );
         assert_eq!(Revision::derive("", "Release: 1"), None);
         assert_eq!(Revision::derive("1", "releaseinfo"), None);
         assert_eq!(

@@ -5,6 +5,21 @@
 
 use crate::model::Discussion;
 
+/// The eleven fields, in the order DISA writes them.
+const TAGS: [&str; 11] = [
+    "VulnDiscussion",
+    "FalsePositives",
+    "FalseNegatives",
+    "Documentable",
+    "Mitigations",
+    "SeverityOverrideGuidance",
+    "PotentialImpacts",
+    "ThirdPartyTools",
+    "MitigationControl",
+    "Responsibility",
+    "IAControls",
+];
+
 /// Splits a rule description (already unescaped once by the XML reader).
 /// Text without any of the tags is taken as the whole discussion.
 pub fn split(text: &str) -> Discussion {
@@ -14,30 +29,52 @@ pub fn split(text: &str) -> Discussion {
             ..Discussion::default()
         };
     }
+    // Fields come in a fixed order, so each search starts where the last
+    // field ended; a field out of order is still found from the start.
+    let mut cursor = 0;
+    let [vd, fp, fneg, doc, mit, sog, pi, tpt, mc, resp, ia] = TAGS.map(|tag| {
+        let (value, end) = field(text, tag, cursor)
+            .or_else(|| field(text, tag, 0))
+            .unwrap_or_default();
+        cursor = cursor.max(end);
+        value
+    });
     Discussion {
-        vuln_discussion: field(text, "VulnDiscussion"),
-        false_positives: field(text, "FalsePositives"),
-        false_negatives: field(text, "FalseNegatives"),
-        documentable: field(text, "Documentable"),
-        mitigations: field(text, "Mitigations"),
-        severity_override_guidance: field(text, "SeverityOverrideGuidance"),
-        potential_impacts: field(text, "PotentialImpacts"),
-        third_party_tools: field(text, "ThirdPartyTools"),
-        mitigation_control: field(text, "MitigationControl"),
-        responsibility: field(text, "Responsibility"),
-        ia_controls: field(text, "IAControls"),
+        vuln_discussion: vd,
+        false_positives: fp,
+        false_negatives: fneg,
+        documentable: doc,
+        mitigations: mit,
+        severity_override_guidance: sog,
+        potential_impacts: pi,
+        third_party_tools: tpt,
+        mitigation_control: mc,
+        responsibility: resp,
+        ia_controls: ia,
     }
 }
 
-/// Content of `<tag>…</tag>`, with the fragment's own escaping undone.
-fn field(text: &str, tag: &str) -> String {
-    let open = format!("<{tag}>");
-    let Some(start) = text.find(&open).map(|i| i + open.len()) else {
-        return String::new();
+/// Content of `<tag>…</tag>` at or after `from`, with the fragment's own
+/// escaping undone, and the offset after it. An unterminated field runs to
+/// the end of the text rather than being lost.
+fn field(text: &str, tag: &str, from: usize) -> Option<(String, usize)> {
+    let rest = &text[from..];
+    let at = rest.find(tag)?;
+    // `tag` must sit inside `<…>`: check the surrounding brackets.
+    let open_start = (from + at).checked_sub(1)?;
+    let after = from + at + tag.len();
+    if text.as_bytes()[open_start] != b'<' || text.as_bytes().get(after) != Some(&b'>') {
+        return field(text, tag, after);
+    }
+    let start = after + 1;
+    let (end, next) = match text[start..].find("</") {
+        Some(i) if text[start + i + 2..].starts_with(tag) => (start + i, start + i + 3 + tag.len()),
+        _ => match text[start..].find(&format!("</{tag}>")) {
+            Some(i) => (start + i, start + i + tag.len() + 3),
+            None => (text.len(), text.len()),
+        },
     };
-    let close = format!("</{tag}>");
-    let end = text[start..].find(&close).map_or(text.len(), |i| start + i);
-    unescape_lenient(&text[start..end])
+    Some((unescape_lenient(&text[start..end]), next))
 }
 
 /// Resolves the predefined entities and character references in a
