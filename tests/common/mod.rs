@@ -1,0 +1,120 @@
+//! Helpers shared by the integration tests: where the corpus is, how to run
+//! the external oracle, and how to run the `stigkit` binary.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The shared test corpus: `$STIGKIT_CORPUS`, or `../shared/data` beside
+/// the project. A missing corpus fails the test: CI must never skip it.
+pub fn corpus() -> PathBuf {
+    let dir = std::env::var_os("STIGKIT_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data"));
+    assert!(
+        dir.join("xccdf").is_dir(),
+        "test corpus not found at {} (set STIGKIT_CORPUS)",
+        dir.display()
+    );
+    dir
+}
+
+/// A file of the corpus.
+pub fn data(rel: &str) -> PathBuf {
+    let p = corpus().join(rel);
+    assert!(p.exists(), "corpus file missing: {}", p.display());
+    p
+}
+
+/// Files directly in a corpus folder, sorted.
+pub fn files(rel: &str) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(corpus().join(rel))
+        .unwrap_or_else(|e| panic!("{rel}: {e}"))
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_file())
+        .collect();
+    v.sort();
+    v
+}
+
+/// The oracle script: `$STIGKIT_ORACLE`, or `tools/oracle/run.sh` beside the corpus.
+pub fn oracle_script() -> PathBuf {
+    let p = std::env::var_os("STIGKIT_ORACLE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| corpus().join("../tools/oracle/run.sh"));
+    assert!(
+        p.exists(),
+        "oracle not found at {} (set STIGKIT_ORACLE)",
+        p.display()
+    );
+    p
+}
+
+/// Runs the oracle with `flags` on `files`; returns its exit status and one
+/// JSON report per file.
+pub fn oracle(flags: &[&str], files: &[PathBuf]) -> (bool, Vec<serde_json::Value>) {
+    // Node drops buffered output to a pipe when the oracle exits; a file
+    // receives all of it.
+    let report = tempfile::NamedTempFile::new().expect("temp file");
+    let out = Command::new("bash")
+        .arg(oracle_script())
+        .args(flags)
+        .args(files)
+        .stdout(report.reopen().expect("reopen temp file"))
+        .output()
+        .expect("running the oracle");
+    let stdout = std::fs::read_to_string(report.path()).expect("oracle report");
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap_or_else(|e| {
+        panic!(
+            "oracle printed no JSON ({e}); stderr: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    let reports = match json {
+        serde_json::Value::Array(v) => v,
+        one => vec![one],
+    };
+    (out.status.success(), reports)
+}
+
+/// Runs the oracle in its strictest mode and fails the test on any error.
+pub fn oracle_strict(files: &[PathBuf]) -> Vec<serde_json::Value> {
+    let (ok, reports) = oracle(&["--strict", "--schema"], files);
+    let failures: Vec<String> = reports
+        .iter()
+        .filter(|r| r["ok"] != true)
+        .map(|r| format!("{}: {}", r["file"], r["error"]))
+        .collect();
+    assert!(
+        ok && failures.is_empty(),
+        "oracle rejected:\n{}",
+        failures.join("\n")
+    );
+    reports
+}
+
+/// The `stigkit` binary under test.
+pub fn stigkit() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_stigkit"))
+}
+
+/// Runs `stigkit` with `args`.
+pub fn run(args: &[&str]) -> Output {
+    stigkit().args(args).output().expect("running stigkit")
+}
+
+/// Runs `stigkit` and asserts it succeeded.
+pub fn run_ok(args: &[&str]) -> Output {
+    let out = run(args);
+    assert!(
+        out.status.success(),
+        "stigkit {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// A fresh temporary folder.
+pub fn tempdir() -> tempfile::TempDir {
+    tempfile::tempdir().expect("temp dir")
+}
