@@ -5,6 +5,7 @@
 //! codec ([`ckl`], [`cklb`]). Existing checklists are read back by the same
 //! codecs. Only [`cli`] knows about the command line and exit codes.
 
+pub mod archive;
 pub mod catalog;
 pub mod ckl;
 pub mod cklb;

@@ -1,24 +1,18 @@
 //! Opening input files: benchmarks (`.xml` or DISA `.zip`) and checklists
 //! (`.ckl`, `.cklb`). Every error names the file it is about.
 //!
-//! Zip archives are read defensively: an entry whose path would leave the
-//! archive's folder, or that inflates past a size or ratio limit, makes the
-//! whole archive refused.
+//! Zip archives go through [`crate::archive`], which refuses entries that
+//! escape their folder and zip bombs.
 
 use crate::model::{Benchmark, Checklist};
-use crate::{ckl, cklb, xccdf};
+use crate::{archive, ckl, cklb, xccdf};
 use std::fmt;
-use std::io::{Cursor, Read};
+use std::io::Read;
 use std::path::Path;
 
 /// Largest file stigkit reads into memory (the biggest DISA benchmark is
 /// a few MB; a fleet checklist tens of MB).
 const MAX_FILE: u64 = 1 << 30;
-/// Largest zip entry stigkit inflates.
-const MAX_ENTRY: u64 = 256 << 20;
-/// Highest compression ratio accepted for an entry above 1 MB. XCCDF text
-/// compresses about 10:1; bombs compress a thousand-fold.
-const MAX_RATIO: u64 = 200;
 
 /// An input file that could not be used, with the name of the file.
 #[derive(Debug)]
@@ -35,14 +29,8 @@ pub enum ErrorKind {
     Io(#[from] std::io::Error),
     #[error("file is larger than {} MB", MAX_FILE >> 20)]
     TooLarge,
-    #[error("not a readable zip archive: {0}")]
-    Zip(String),
-    #[error("zip entry '{0}' points outside the archive's folder; refusing the archive")]
-    ZipEscape(String),
-    #[error(
-        "zip entry '{name}' inflates to {size} bytes at a {ratio}:1 ratio; refusing a possible zip bomb"
-    )]
-    ZipBomb { name: String, size: u64, ratio: u64 },
+    #[error(transparent)]
+    Archive(#[from] archive::Error),
     #[error("no XCCDF benchmark (*xccdf*.xml) in the archive")]
     NoBenchmark,
     #[error("the archive holds {} benchmarks; choose one with --xccdf NAME: {}", .0.len(), .0.join(", "))]
@@ -91,15 +79,11 @@ pub fn read_file(path: &Path) -> Result<Vec<u8>, Error> {
     Ok(bytes)
 }
 
-fn is_zip(bytes: &[u8]) -> bool {
-    bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06")
-}
-
 /// Loads a benchmark from an XCCDF file or a DISA zip. In a zip holding
 /// several benchmarks, `pick` selects one by (part of) its entry name.
 pub fn load_benchmark(path: &Path, pick: Option<&str>) -> Result<Benchmark, Error> {
     let bytes = read_file(path)?;
-    if !is_zip(&bytes) {
+    if !archive::is_zip(&bytes) {
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -107,10 +91,7 @@ pub fn load_benchmark(path: &Path, pick: Option<&str>) -> Result<Benchmark, Erro
         return xccdf::read(&bytes, &name).map_err(|e| err(path, e));
     }
     let mut found = Vec::new();
-    collect_xccdf(&bytes, "", &mut found, 0).map_err(|(entry, kind)| Error {
-        path: with_entry(path, &entry),
-        kind,
-    })?;
+    collect_xccdf(&bytes, "", &mut found, 0).map_err(|kind| err(path, kind))?;
     let names: Vec<String> = found.iter().map(|(n, _)| n.clone()).collect();
     let chosen = match (pick, found.len()) {
         (_, 0) => return Err(err(path, ErrorKind::NoBenchmark)),
@@ -159,73 +140,27 @@ fn with_entry(path: &Path, entry: &str) -> String {
     }
 }
 
-type ZipFailure = (String, ErrorKind);
-
 /// Finds `*xccdf*.xml` entries, looking one level into nested zips (DISA's
-/// library bundles are zips of zips).
+/// library bundles are zips of zips). Names of nested entries are
+/// `outer.zip!inner.xml`.
 fn collect_xccdf(
     bytes: &[u8],
     prefix: &str,
     found: &mut Vec<(String, Vec<u8>)>,
     depth: usize,
-) -> Result<(), ZipFailure> {
-    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| {
-        (
-            prefix.trim_end_matches('!').to_string(),
-            ErrorKind::Zip(e.to_string()),
-        )
-    })?;
-    for i in 0..zip.len() {
-        let mut entry = zip
-            .by_index(i)
-            .map_err(|e| (prefix.to_string(), ErrorKind::Zip(e.to_string())))?;
-        let raw = entry.name().map(|n| n.into_owned()).unwrap_or_default();
-        let Some(safe) = entry.enclosed_name() else {
-            return Err((
-                String::new(),
-                ErrorKind::ZipEscape(format!("{prefix}{raw}")),
-            ));
-        };
-        if entry.is_dir() {
-            continue;
-        }
-        let name = safe.to_string_lossy().replace('\\', "/");
+) -> Result<(), ErrorKind> {
+    let wanted = |name: &str| {
         let lower = name.to_ascii_lowercase();
-        let nested = lower.ends_with(".zip") && depth == 0;
-        if !(nested || (lower.ends_with(".xml") && lower.contains("xccdf"))) {
-            continue;
-        }
+        (lower.ends_with(".zip") && depth == 0)
+            || (lower.ends_with(".xml") && lower.contains("xccdf"))
+    };
+    let entries = archive::entries(bytes, wanted).map_err(|e| match e {
+        archive::Error::Escape(name) => archive::Error::Escape(format!("{prefix}{name}")),
+        other => other,
+    })?;
+    for (name, data) in entries {
         let full = format!("{prefix}{name}");
-        let (size, packed) = (entry.size(), entry.compressed_size().max(1));
-        let ratio = size / packed;
-        if size > MAX_ENTRY || (size > (1 << 20) && ratio > MAX_RATIO) {
-            return Err((
-                String::new(),
-                ErrorKind::ZipBomb {
-                    name: full,
-                    size,
-                    ratio,
-                },
-            ));
-        }
-        // The header may lie about the size: never inflate past the limit.
-        let mut data = Vec::with_capacity(size.min(MAX_ENTRY) as usize);
-        (&mut entry)
-            .take(MAX_ENTRY + 1)
-            .read_to_end(&mut data)
-            .map_err(|e| (full.clone(), ErrorKind::Zip(e.to_string())))?;
-        let actual = data.len() as u64;
-        if actual > MAX_ENTRY || (actual > (1 << 20) && actual / packed > MAX_RATIO) {
-            return Err((
-                String::new(),
-                ErrorKind::ZipBomb {
-                    name: full,
-                    size: actual,
-                    ratio: actual / packed,
-                },
-            ));
-        }
-        if nested {
+        if name.to_ascii_lowercase().ends_with(".zip") {
             collect_xccdf(&data, &format!("{full}!"), found, depth + 1)?;
         } else {
             found.push((full, data));
