@@ -1,0 +1,360 @@
+//! Evidence bundles: the raw API answers a collection gathered, kept so any
+//! verdict can be re-checked later, offline, by someone else.
+//!
+//! A bundle is a folder (or a zip of one) holding one file per call
+//! (`mke/info.json`, `mke/config-toml.toml`, …) and `manifest.json`, which
+//! records for every call its method, path, HTTP status, duration, the
+//! sha256 of the stored body, and any error. A call that failed stores no
+//! file: nothing is ever kept as evidence when its call did not succeed.
+//!
+//! Reading a bundle back checks every file against its recorded hash.
+
+mod manifest;
+
+pub use manifest::{CallRecord, Manifest, Target};
+
+use crate::archive;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Name of the manifest inside a bundle.
+pub const MANIFEST: &str = "manifest.json";
+
+/// An evidence bundle in memory.
+#[derive(Clone, Debug, Default)]
+pub struct Evidence {
+    pub manifest: Manifest,
+    files: BTreeMap<String, Vec<u8>>,
+}
+
+/// A bundle that could not be read or written.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: {source}")]
+    Archive {
+        path: String,
+        #[source]
+        source: archive::Error,
+    },
+    #[error("{path}: not an evidence bundle: no {MANIFEST}")]
+    NoManifest { path: String },
+    #[error("{path}: {MANIFEST}: {message}")]
+    BadManifest { path: String, message: String },
+    #[error("{path}: {file} is listed in the manifest but missing")]
+    Missing { path: String, file: String },
+    #[error("{path}: {file} does not match its recorded sha256 (changed after collection)")]
+    Tampered { path: String, file: String },
+    #[error("{path}: unsafe file name in the manifest: {file}")]
+    UnsafeName { path: String, file: String },
+    #[error("{0}: already exists (use --force to replace it)")]
+    Exists(String),
+}
+
+/// Lower-case hex sha256 of `bytes`.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    let mut s = String::with_capacity(64);
+    for b in digest {
+        s.push_str(&format!("{b:02x}"));
+    }
+    s
+}
+
+/// A relative, forward-slash path that cannot leave the bundle folder.
+fn safe_name(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with('/')
+        && !name.contains('\\')
+        && name
+            .split('/')
+            .all(|p| !p.is_empty() && p != "." && p != "..")
+}
+
+impl Evidence {
+    pub fn new(manifest: Manifest) -> Evidence {
+        Evidence {
+            manifest,
+            files: BTreeMap::new(),
+        }
+    }
+
+    /// Stores the body of a successful call and completes its record with
+    /// the file name, size and hash.
+    pub fn store(&mut self, mut record: CallRecord, file: String, body: Vec<u8>) {
+        debug_assert!(safe_name(&file), "{file}");
+        record.file = Some(file.clone());
+        record.sha256 = Some(sha256_hex(&body));
+        record.bytes = Some(body.len() as u64);
+        record.error = None;
+        self.files.insert(file, body);
+        self.manifest.calls.push(record);
+    }
+
+    /// Records a call that failed: no file is kept.
+    pub fn fail(&mut self, mut record: CallRecord, error: String) {
+        record.file = None;
+        record.sha256 = None;
+        record.bytes = None;
+        record.error = Some(error);
+        self.manifest.calls.push(record);
+    }
+
+    /// The record of the call stored under `key` (e.g. `mke/info`).
+    pub fn call(&self, key: &str) -> Option<&CallRecord> {
+        self.manifest.calls.iter().find(|c| c.key == key)
+    }
+
+    /// Records whose key starts with `prefix`.
+    pub fn calls_under<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = &'a CallRecord> + 'a {
+        self.manifest
+            .calls
+            .iter()
+            .filter(move |c| c.key.starts_with(prefix))
+    }
+
+    /// The stored body of a successful call.
+    pub fn body(&self, key: &str) -> Option<&[u8]> {
+        let file = self.call(key)?.file.as_deref()?;
+        self.files.get(file).map(Vec::as_slice)
+    }
+
+    /// The stored body of a successful call, parsed as JSON.
+    pub fn json(&self, key: &str) -> Option<serde_json::Value> {
+        serde_json::from_slice(self.body(key)?).ok()
+    }
+
+    /// The stored body of a successful call, as text.
+    pub fn text(&self, key: &str) -> Option<&str> {
+        std::str::from_utf8(self.body(key)?).ok()
+    }
+
+    /// Whether any call failed.
+    pub fn is_partial(&self) -> bool {
+        self.manifest.calls.iter().any(|c| c.error.is_some())
+    }
+
+    /// All stored files, by name.
+    pub fn files(&self) -> impl Iterator<Item = (&str, &[u8])> {
+        self.files.iter().map(|(k, v)| (k.as_str(), v.as_slice()))
+    }
+
+    /// Reads a bundle from a folder or a zip and verifies every file
+    /// against the manifest.
+    pub fn load(path: &Path) -> Result<Evidence, Error> {
+        let shown = path.display().to_string();
+        let io = |source| Error::Io {
+            path: shown.clone(),
+            source,
+        };
+        let mut raw: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+        if path.is_dir() {
+            let manifest = path.join(MANIFEST);
+            if !manifest.exists() {
+                return Err(Error::NoManifest { path: shown });
+            }
+            raw.insert(MANIFEST.into(), std::fs::read(&manifest).map_err(io)?);
+        } else {
+            let bytes = std::fs::read(path).map_err(io)?;
+            for (name, data) in
+                archive::entries(&bytes, |_| true).map_err(|source| Error::Archive {
+                    path: shown.clone(),
+                    source,
+                })?
+            {
+                raw.insert(name, data);
+            }
+        }
+        let manifest_bytes = raw.remove(MANIFEST).ok_or_else(|| Error::NoManifest {
+            path: shown.clone(),
+        })?;
+        let manifest: Manifest =
+            serde_json::from_slice(&manifest_bytes).map_err(|e| Error::BadManifest {
+                path: shown.clone(),
+                message: e.to_string(),
+            })?;
+        let mut files = BTreeMap::new();
+        for call in &manifest.calls {
+            let Some(file) = &call.file else { continue };
+            if !safe_name(file) {
+                return Err(Error::UnsafeName {
+                    path: shown.clone(),
+                    file: file.clone(),
+                });
+            }
+            let data = if path.is_dir() {
+                match std::fs::read(path.join(file)) {
+                    Ok(d) => d,
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                        return Err(Error::Missing {
+                            path: shown.clone(),
+                            file: file.clone(),
+                        });
+                    }
+                    Err(e) => return Err(io(e)),
+                }
+            } else {
+                raw.remove(file).ok_or_else(|| Error::Missing {
+                    path: shown.clone(),
+                    file: file.clone(),
+                })?
+            };
+            if call.sha256.as_deref() != Some(sha256_hex(&data).as_str()) {
+                return Err(Error::Tampered {
+                    path: shown.clone(),
+                    file: file.clone(),
+                });
+            }
+            files.insert(file.clone(), data);
+        }
+        Ok(Evidence { manifest, files })
+    }
+
+    /// Writes the bundle to a folder, or to a zip when `path` ends in
+    /// `.zip`, atomically: everything is written beside the destination and
+    /// renamed into place.
+    pub fn write(&self, path: &Path, force: bool) -> Result<(), Error> {
+        let shown = path.display().to_string();
+        if !force && path.exists() {
+            return Err(Error::Exists(shown));
+        }
+        let manifest = serde_json::to_vec_pretty(&self.manifest).expect("manifest serialises");
+        let is_zip = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("zip"));
+        if is_zip {
+            let bytes = self.zip(&manifest).map_err(|source| Error::Io {
+                path: shown.clone(),
+                source,
+            })?;
+            crate::output::write_atomic(path, &bytes, force).map_err(|e| match e {
+                crate::output::Error::Exists(_) => Error::Exists(shown.clone()),
+                other => Error::Io {
+                    path: shown.clone(),
+                    source: std::io::Error::other(other.to_string()),
+                },
+            })
+        } else {
+            self.write_dir(path, &manifest)
+        }
+    }
+
+    fn zip(&self, manifest: &[u8]) -> std::io::Result<Vec<u8>> {
+        use std::io::Write;
+        let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let opts = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        for (name, body) in std::iter::once((MANIFEST, manifest)).chain(self.files()) {
+            w.start_file(name, opts).map_err(std::io::Error::other)?;
+            w.write_all(body)?;
+        }
+        Ok(w.finish().map_err(std::io::Error::other)?.into_inner())
+    }
+
+    fn write_dir(&self, path: &Path, manifest: &[u8]) -> Result<(), Error> {
+        let shown = path.display().to_string();
+        let io = |source| Error::Io {
+            path: shown.clone(),
+            source,
+        };
+        let parent = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let staging = tempfile::Builder::new()
+            .prefix(".stigkit-evidence-")
+            .tempdir_in(&parent)
+            .map_err(io)?;
+        for (name, body) in std::iter::once((MANIFEST, manifest)).chain(self.files()) {
+            let target = staging.path().join(name);
+            if let Some(dir) = target.parent() {
+                std::fs::create_dir_all(dir).map_err(io)?;
+            }
+            std::fs::write(&target, body).map_err(io)?;
+        }
+        let staged = staging.keep();
+        if path.exists() {
+            // --force: move the old bundle aside, put the new one in place,
+            // then delete the old one, so a failure leaves one of the two.
+            let old = parent.join(format!(
+                ".stigkit-replaced-{}",
+                path.file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default()
+            ));
+            let _ = std::fs::remove_dir_all(&old);
+            std::fs::rename(path, &old).map_err(io)?;
+            std::fs::rename(&staged, path).map_err(io)?;
+            if old.is_dir() {
+                std::fs::remove_dir_all(&old).map_err(io)?;
+            } else {
+                std::fs::remove_file(&old).map_err(io)?;
+            }
+        } else {
+            std::fs::rename(&staged, path).map_err(io)?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Evidence {
+        let mut e = Evidence::new(Manifest::default());
+        let rec = CallRecord::new("mke/info", "mke", "GET", "/info");
+        e.store(rec, "mke/info.json".into(), br#"{"Name":"mgr-1"}"#.to_vec());
+        let rec = CallRecord::new("mke/nodes", "mke", "GET", "/nodes");
+        e.fail(rec, "HTTP 500: boom".into());
+        e
+    }
+
+    #[test]
+    fn folder_and_zip_bundles_read_back_verified() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["bundle", "bundle.zip"] {
+            let p = dir.path().join(name);
+            sample().write(&p, false).unwrap();
+            let back = Evidence::load(&p).unwrap();
+            assert_eq!(back.json("mke/info").unwrap()["Name"], "mgr-1");
+            assert!(back.body("mke/nodes").is_none());
+            assert_eq!(
+                back.call("mke/nodes").unwrap().error.as_deref(),
+                Some("HTTP 500: boom")
+            );
+            assert!(back.is_partial());
+            assert!(matches!(sample().write(&p, false), Err(Error::Exists(_))));
+            sample().write(&p, true).unwrap();
+        }
+    }
+
+    #[test]
+    fn a_changed_byte_is_detected() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("b");
+        sample().write(&p, false).unwrap();
+        std::fs::write(p.join("mke/info.json"), br#"{"Name":"mgr-2"}"#).unwrap();
+        let e = Evidence::load(&p).unwrap_err().to_string();
+        assert!(
+            e.ends_with(
+                "mke/info.json does not match its recorded sha256 (changed after collection)"
+            ),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn names_cannot_escape_the_bundle() {
+        assert!(safe_name("mke/containers/abc/inspect.json"));
+        for bad in ["../x", "/etc/passwd", "a/../../b", "a//b", "a\\b", ""] {
+            assert!(!safe_name(bad), "{bad}");
+        }
+    }
+}
