@@ -10,6 +10,8 @@ pub mod catalog;
 pub mod ckl;
 pub mod cklb;
 pub mod cli;
+pub mod collect;
+pub mod evidence;
 pub mod model;
 pub mod output;
 pub mod report;

@@ -5,6 +5,7 @@
 
 mod benchmark;
 mod checklist;
+mod collect;
 mod convert;
 mod show;
 
@@ -27,6 +28,8 @@ enum Command {
     /// Create checklists.
     #[command(subcommand)]
     Checklist(Box<checklist::Command>),
+    /// Gather evidence from MKE, Kubernetes, MSR and Docker Engines into a bundle.
+    Collect(Box<collect::Args>),
     /// Convert a checklist between CKL and CKLB (by the output's extension).
     Convert(convert::Args),
     /// Count reviews per STIG by status and category.
@@ -44,6 +47,9 @@ pub enum Exit {
     Findings = 1,
     /// Bad input or an I/O failure; nothing was written.
     Error = 2,
+    /// A collection finished but some calls failed; the bundle records
+    /// which, and holds no evidence for them.
+    Partial = 3,
 }
 
 impl From<Exit> for ExitCode {
@@ -81,6 +87,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
     match cli.command {
         Command::Benchmark(c) => benchmark::run(c),
         Command::Checklist(c) => checklist::run(*c),
+        Command::Collect(a) => collect::run(*a),
         Command::Convert(a) => convert::run(a),
         Command::Show(a) => show::run(a),
     }

@@ -1,0 +1,802 @@
+//! Evidence collectors: the only code in stigkit that touches the network.
+//!
+//! A collection talks to MKE (its own API, the Docker Engine API it
+//! proxies, and eNZi), the Kubernetes API, MSR and, optionally, Docker
+//! Engines directly, and returns an [`Evidence`] bundle. It asks for
+//! nothing but `GET`s (and a login): a read-only auditor's trust is enough.
+//!
+//! Every call is recorded in the manifest whether it worked or not; a call
+//! that failed stores no body, so nothing is ever kept as evidence of
+//! compliance when its call did not succeed. The run goes on after a
+//! failure and reports itself as partial.
+
+mod bundle;
+mod docker;
+mod http;
+mod kube;
+mod kubeconfig;
+mod mke;
+mod msr;
+pub mod redact;
+pub mod settings;
+pub mod tls;
+
+pub use bundle::ClientBundle;
+pub use settings::{Environment, Flags, ProcessEnvironment, Secret, Settings};
+
+use crate::evidence::{CallRecord, Evidence, Manifest, Target};
+use http::{Api, Auth, Failure, Fetched, Limits, Login, Transport};
+use serde_json::Value;
+use settings::{DockerEndpoint, KubeSettings, MkeAuth};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+use tokio::sync::Semaphore;
+
+/// Receives progress while a collection runs (the CLI draws a bar).
+pub trait Progress: Send + Sync {
+    /// More calls are planned.
+    fn planned(&self, n: u64);
+    /// A call finished.
+    fn finished(&self, key: &str, ok: bool);
+}
+
+/// A progress sink that ignores everything.
+pub struct Quiet;
+
+impl Progress for Quiet {
+    fn planned(&self, _: u64) {}
+    fn finished(&self, _: &str, _: bool) {}
+}
+
+/// What kind of body a call returns, and what shape it must have.
+#[derive(Clone, Copy, Debug)]
+enum Body {
+    /// A JSON object.
+    Object,
+    /// A JSON array.
+    Array,
+    /// MKE's configuration, TOML.
+    Toml,
+    /// A PEM certificate.
+    Pem,
+}
+
+/// How a list is paged.
+#[derive(Clone, Copy, Debug)]
+enum Paging {
+    None,
+    /// eNZi: `limit`/`start`, `nextPageStart` in the body; items in `field`.
+    Enzi {
+        field: &'static str,
+    },
+    /// MSR: `pageSize`/`pageStart`, next page in `X-Next-Page-Start`/`Link`.
+    Msr {
+        field: &'static str,
+    },
+    /// Kubernetes: `limit`/`continue`, `metadata.continue` in the body.
+    Kube,
+}
+
+/// One logical call.
+struct Call {
+    key: String,
+    path: String,
+    body: Body,
+    paging: Paging,
+    /// Also keep the server's TLS certificate, under this key.
+    certificate: Option<String>,
+}
+
+impl Call {
+    fn json(key: impl Into<String>, path: impl Into<String>, body: Body) -> Call {
+        Call {
+            key: key.into(),
+            path: path.into(),
+            body,
+            paging: Paging::None,
+            certificate: None,
+        }
+    }
+
+    fn keep_certificate(mut self, key: &str) -> Call {
+        self.certificate = Some(key.to_string());
+        self
+    }
+
+    fn paged(mut self, paging: Paging) -> Call {
+        self.paging = paging;
+        self
+    }
+
+    fn file(&self) -> String {
+        let ext = match self.body {
+            Body::Object | Body::Array => "json",
+            Body::Toml => "toml",
+            Body::Pem => "pem",
+        };
+        format!("{}.{ext}", self.key)
+    }
+}
+
+/// A stored (or failed) call, before it joins the bundle.
+struct Outcome {
+    record: CallRecord,
+    stored: Option<(String, Vec<u8>)>,
+}
+
+/// Shared state of a running collection.
+struct Collector {
+    outcomes: Mutex<Vec<Outcome>>,
+    progress: Arc<dyn Progress>,
+}
+
+impl Collector {
+    fn push(&self, o: Outcome) {
+        self.progress.finished(&o.record.key, o.stored.is_some());
+        if let Ok(mut v) = self.outcomes.lock() {
+            v.push(o);
+        }
+    }
+
+    /// Runs a call, validates, pages, redacts and records it. Returns the
+    /// parsed (redacted) JSON for follow-up calls.
+    async fn run(&self, api: &Api, call: Call) -> Option<Value> {
+        let started = Instant::now();
+        let mut record = CallRecord::new(&call.key, &api.source, "GET", &call.path);
+        let mut peer = None;
+        let result = self.fetch(api, &call, &mut record, &mut peer).await;
+        record.duration_ms = http::elapsed_ms(started);
+        if let (Some(key), Some(der)) = (&call.certificate, peer) {
+            self.keep_certificate(key, api, &call.path, &der);
+        }
+        match result {
+            Ok((bytes, value, redacted)) => {
+                record.redacted = redacted;
+                self.push(Outcome {
+                    record,
+                    stored: Some((call.file(), bytes)),
+                });
+                value
+            }
+            Err(f) => {
+                record.status = f.status;
+                record.requests = record.requests.max(f.requests);
+                record.error = Some(f.message);
+                self.push(Outcome {
+                    record,
+                    stored: None,
+                });
+                None
+            }
+        }
+    }
+
+    /// Keeps the server certificate seen in the TLS handshake of a call.
+    fn keep_certificate(&self, key: &str, api: &Api, path: &str, der: &[u8]) {
+        let mut record = CallRecord::new(key, &api.source, "TLS", path);
+        record.requests = 0;
+        self.push(Outcome {
+            record,
+            stored: Some((format!("{key}.pem"), tls::der_to_pem(der).into_bytes())),
+        });
+    }
+
+    async fn fetch(
+        &self,
+        api: &Api,
+        call: &Call,
+        record: &mut CallRecord,
+        peer: &mut Option<Vec<u8>>,
+    ) -> Result<(Vec<u8>, Option<Value>, Vec<String>), Failure> {
+        let accept = match call.body {
+            Body::Toml => "application/toml",
+            Body::Pem => "application/x-pem-file, text/plain, */*",
+            _ => "application/json",
+        };
+        match call.body {
+            Body::Toml => {
+                let f = api.get(&call.path, accept).await?;
+                peer.clone_from(&f.peer_certificate);
+                record.status = Some(f.status);
+                record.requests = f.requests;
+                let text = utf8(&f, "TOML")?;
+                let (redacted, hits) =
+                    redact::toml(text).map_err(|e| invalid(&f, format!("not valid TOML: {e}")))?;
+                Ok((redacted.into_bytes(), None, hits))
+            }
+            Body::Pem => {
+                let f = api.get(&call.path, accept).await?;
+                peer.clone_from(&f.peer_certificate);
+                record.status = Some(f.status);
+                record.requests = f.requests;
+                let text = utf8(&f, "PEM")?;
+                if !text.contains("-----BEGIN CERTIFICATE-----") {
+                    return Err(invalid(&f, "not a PEM certificate"));
+                }
+                Ok((text.as_bytes().to_vec(), None, Vec::new()))
+            }
+            Body::Object | Body::Array => {
+                let mut value = self.fetch_json(api, call, record, peer).await?;
+                let hits = redact::json(&mut value);
+                let bytes = serde_json::to_vec_pretty(&value).expect("JSON values serialise");
+                Ok((bytes, Some(value), hits))
+            }
+        }
+    }
+
+    async fn fetch_json(
+        &self,
+        api: &Api,
+        call: &Call,
+        record: &mut CallRecord,
+        peer: &mut Option<Vec<u8>>,
+    ) -> Result<Value, Failure> {
+        let mut requests = 0;
+        let mut pages = 0u32;
+        let mut first: Option<Value> = None;
+        let mut items: Vec<Value> = Vec::new();
+        let mut token = String::new();
+        loop {
+            let path = page_path(&call.path, call.paging, &token);
+            let f = api.get(&path, "application/json").await.map_err(|mut e| {
+                e.requests += requests;
+                e
+            })?;
+            requests += f.requests;
+            pages += 1;
+            if pages == 1 {
+                peer.clone_from(&f.peer_certificate);
+            }
+            record.status = Some(f.status);
+            record.requests = requests;
+            record.pages = pages;
+            let v: Value = serde_json::from_slice(&f.body)
+                .map_err(|e| invalid(&f, format!("invalid JSON: {e}")))?;
+            let next = match call.paging {
+                Paging::None => {
+                    check_shape(&v, call.body).map_err(|m| invalid(&f, m))?;
+                    return Ok(v);
+                }
+                Paging::Enzi { field } | Paging::Msr { field } => {
+                    take_items(&v, field, &mut items).map_err(|m| invalid(&f, m))?;
+                    match call.paging {
+                        Paging::Enzi { .. } => v
+                            .get("nextPageStart")
+                            .and_then(Value::as_str)
+                            .unwrap_or_default()
+                            .to_string(),
+                        _ => msr_next_page(&f.headers),
+                    }
+                }
+                Paging::Kube => {
+                    take_items(&v, "items", &mut items).map_err(|m| invalid(&f, m))?;
+                    v.pointer("/metadata/continue")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_string()
+                }
+            };
+            if first.is_none() {
+                first = Some(v);
+            }
+            // A server that repeats a page token would loop for ever.
+            if next.is_empty() || next == token || pages >= 10_000 {
+                break;
+            }
+            token = next;
+        }
+        // One document with every item, shaped like the first page.
+        let mut doc = first.unwrap_or(Value::Null);
+        let field = match call.paging {
+            Paging::Enzi { field } | Paging::Msr { field } => field,
+            _ => "items",
+        };
+        if let Some(obj) = doc.as_object_mut() {
+            obj.insert(field.to_string(), Value::Array(items));
+            if let Some(n) = obj.get_mut("nextPageStart") {
+                *n = Value::String(String::new());
+            }
+            if let Some(Value::Object(meta)) = obj.get_mut("metadata") {
+                meta.remove("continue");
+            }
+        }
+        Ok(doc)
+    }
+}
+
+fn utf8<'a>(f: &'a Fetched, what: &str) -> Result<&'a str, Failure> {
+    std::str::from_utf8(&f.body).map_err(|_| invalid(f, format!("{what} answer is not UTF-8")))
+}
+
+fn invalid(f: &Fetched, message: impl Into<String>) -> Failure {
+    Failure {
+        status: Some(f.status),
+        requests: f.requests,
+        message: message.into(),
+    }
+}
+
+fn check_shape(v: &Value, body: Body) -> Result<(), String> {
+    match (body, v) {
+        (Body::Object, Value::Object(_)) | (Body::Array, Value::Array(_)) => Ok(()),
+        (Body::Object, other) => Err(format!(
+            "unexpected answer: expected a JSON object, got {}",
+            kind(other)
+        )),
+        (Body::Array, other) => Err(format!(
+            "unexpected answer: expected a JSON array, got {}",
+            kind(other)
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn take_items(v: &Value, field: &str, into: &mut Vec<Value>) -> Result<(), String> {
+    match v.get(field) {
+        Some(Value::Array(a)) => {
+            into.extend(a.iter().cloned());
+            Ok(())
+        }
+        Some(Value::Null) | None if v.is_object() => Ok(()),
+        Some(other) => Err(format!(
+            "unexpected answer: '{field}' is {}, not a list",
+            kind(other)
+        )),
+        None => Err(format!(
+            "unexpected answer: expected a JSON object with '{field}', got {}",
+            kind(v)
+        )),
+    }
+}
+
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// The path of one page.
+fn page_path(path: &str, paging: Paging, token: &str) -> String {
+    let sep = if path.contains('?') { '&' } else { '?' };
+    let enc = |t: &str| percent_encode(t);
+    match paging {
+        Paging::None => path.to_string(),
+        Paging::Enzi { .. } if token.is_empty() => format!("{path}{sep}limit=100"),
+        Paging::Enzi { .. } => format!("{path}{sep}limit=100&start={}", enc(token)),
+        Paging::Msr { .. } if token.is_empty() => format!("{path}{sep}pageSize=100"),
+        Paging::Msr { .. } => format!("{path}{sep}pageSize=100&pageStart={}", enc(token)),
+        Paging::Kube if token.is_empty() => format!("{path}{sep}limit=500"),
+        Paging::Kube => format!("{path}{sep}limit=500&continue={}", enc(token)),
+    }
+}
+
+/// MSR's next page token: `X-Next-Page-Start`, else `pageStart` in the
+/// `Link: <…>; rel="next"` header.
+fn msr_next_page(headers: &reqwest::header::HeaderMap) -> String {
+    if let Some(v) = headers
+        .get("x-next-page-start")
+        .and_then(|v| v.to_str().ok())
+    {
+        return v.trim().to_string();
+    }
+    let Some(link) = headers.get("link").and_then(|v| v.to_str().ok()) else {
+        return String::new();
+    };
+    for part in link.split(',') {
+        if !part.contains("rel=\"next\"") {
+            continue;
+        }
+        let url = part
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .trim_start_matches('<')
+            .trim_end_matches('>');
+        let query = url.split_once('?').map_or("", |(_, q)| q);
+        for kv in query.split('&') {
+            if let Some(v) = kv
+                .strip_prefix("pageStart=")
+                .or_else(|| kv.strip_prefix("start="))
+            {
+                return percent_decode(v);
+            }
+        }
+    }
+    String::new()
+}
+
+/// Percent-encodes everything but unreserved characters (RFC 3986).
+pub(crate) fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let Ok(b) = u8::from_str_radix(
+                std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("zz"),
+                16,
+            )
+        {
+            out.push(b);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// A file-name-safe form of a name from an API answer (org, team, node):
+/// other characters become `_`, and a hash keeps distinct names distinct.
+pub(crate) fn file_safe(name: &str) -> String {
+    let clean: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if clean == name && !name.is_empty() && name != "." && name != ".." {
+        clean
+    } else {
+        format!(
+            "{}-{}",
+            clean.trim_matches('.'),
+            &crate::evidence::sha256_hex(name.as_bytes())[..8]
+        )
+    }
+}
+
+/// Collects everything the settings point at. Fails only when the
+/// settings cannot even be turned into clients (e.g. a broken client key).
+pub fn collect(settings: &Settings, progress: Arc<dyn Progress>) -> Result<Evidence, String> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("starting the collector: {e}"))?;
+    rt.block_on(run(settings, progress))
+}
+
+async fn run(settings: &Settings, progress: Arc<dyn Progress>) -> Result<Evidence, String> {
+    let started_at = now();
+    let permits = Arc::new(Semaphore::new(settings.parallelism));
+    let limits = Limits {
+        timeout: settings.timeout,
+        retries: settings.retries,
+        max_body: settings.max_body,
+    };
+    let collector = Collector {
+        outcomes: Mutex::new(Vec::new()),
+        progress,
+    };
+    let mut target = Target::default();
+    let mut secrets: Vec<String> = Vec::new();
+    let mut logins: Vec<Arc<Login>> = Vec::new();
+
+    let mke_api = match &settings.mke {
+        None => None,
+        Some(m) => {
+            target.mke_url = Some(m.url.clone());
+            let (identity, auth) = match &m.auth {
+                MkeAuth::Bundle(b) => {
+                    target.mke_auth = Some(format!("client bundle {}", b.path.display()));
+                    secrets.extend(pem_lines(&b.identity.key_pem));
+                    (Some(&b.identity), Auth::None)
+                }
+                MkeAuth::Password { username, password } => {
+                    target.mke_auth = Some(format!("user {username}"));
+                    secrets.push(password.expose().to_string());
+                    let login = Arc::new(Login::new(
+                        format!("{}/auth/login", m.url),
+                        username.clone(),
+                        password.clone(),
+                    ));
+                    logins.push(login.clone());
+                    (None, Auth::Login(login))
+                }
+            };
+            let transport = Transport::Https {
+                trust: &m.trust,
+                identity,
+            };
+            Some(
+                Api::new(
+                    "mke",
+                    &m.url,
+                    transport,
+                    auth,
+                    limits.clone(),
+                    permits.clone(),
+                )
+                .map_err(|e| format!("MKE: {e}"))?,
+            )
+        }
+    };
+    let kube_api = match &settings.kube {
+        None => None,
+        Some(KubeSettings::Config(t)) => {
+            target.kube_url = Some(t.server.clone());
+            if let Some(id) = &t.identity {
+                secrets.extend(pem_lines(&id.key_pem));
+            }
+            let auth = match &t.token {
+                Some(tok) => {
+                    secrets.push(tok.expose().to_string());
+                    Auth::Bearer(tok.clone())
+                }
+                None => Auth::None,
+            };
+            let transport = Transport::Https {
+                trust: &t.trust,
+                identity: t.identity.as_ref(),
+            };
+            Some(
+                Api::new(
+                    "kube",
+                    &t.server,
+                    transport,
+                    auth,
+                    limits.clone(),
+                    permits.clone(),
+                )
+                .map_err(|e| format!("Kubernetes: {e}"))?,
+            )
+        }
+        Some(KubeSettings::MkeToken { url, trust }) => {
+            target.kube_url = Some(url.clone());
+            let login = logins
+                .first()
+                .cloned()
+                .ok_or("--kube-url needs an MKE login")?;
+            let transport = Transport::Https {
+                trust,
+                identity: None,
+            };
+            Some(
+                Api::new(
+                    "kube",
+                    url,
+                    transport,
+                    Auth::Login(login),
+                    limits.clone(),
+                    permits.clone(),
+                )
+                .map_err(|e| format!("Kubernetes: {e}"))?,
+            )
+        }
+    };
+    let msr_api = match &settings.msr {
+        None => None,
+        Some(m) => {
+            target.msr_url = Some(m.url.clone());
+            secrets.push(m.password.expose().to_string());
+            let auth = Auth::Basic {
+                username: m.username.clone(),
+                password: m.password.clone(),
+            };
+            let transport = Transport::Https {
+                trust: &m.trust,
+                identity: None,
+            };
+            Some(
+                Api::new(
+                    "msr",
+                    &m.url,
+                    transport,
+                    auth,
+                    limits.clone(),
+                    permits.clone(),
+                )
+                .map_err(|e| format!("MSR: {e}"))?,
+            )
+        }
+    };
+    let mut docker_apis = Vec::new();
+    for d in &settings.docker {
+        target.docker.push(d.name.clone());
+        let source = format!("docker:{}", d.name);
+        let api = match &d.endpoint {
+            DockerEndpoint::Unix(path) => Api::new(
+                &source,
+                "http://docker",
+                Transport::Unix(path),
+                Auth::None,
+                limits.clone(),
+                permits.clone(),
+            ),
+            DockerEndpoint::Tcp {
+                url,
+                trust,
+                identity,
+            } => {
+                if let Some(id) = identity {
+                    secrets.extend(pem_lines(&id.key_pem));
+                }
+                let transport = Transport::Https {
+                    trust,
+                    identity: identity.as_ref(),
+                };
+                Api::new(
+                    &source,
+                    url,
+                    transport,
+                    Auth::None,
+                    limits.clone(),
+                    permits.clone(),
+                )
+            }
+        }
+        .map_err(|e| format!("Docker {}: {e}", d.name))?;
+        docker_apis.push((docker::prefix(&d.name), api));
+    }
+
+    let c = &collector;
+    let mke_f = async {
+        if let Some(api) = &mke_api {
+            mke::collect(c, api).await;
+        }
+    };
+    let kube_f = async {
+        if let Some(api) = &kube_api {
+            kube::collect(c, api).await;
+        }
+    };
+    let msr_f = async {
+        if let Some(api) = &msr_api {
+            msr::collect(c, api).await;
+        }
+    };
+    let docker_f = futures_util::future::join_all(
+        docker_apis
+            .iter()
+            .map(|(prefix, api)| docker::collect_engine(c, api, prefix)),
+    );
+    let ((), (), (), engine_notes) = tokio::join!(mke_f, kube_f, msr_f, docker_f);
+
+    for l in &logins {
+        secrets.extend(l.issued_tokens());
+    }
+    let mut warnings = settings.warnings.clone();
+    warnings.extend(engine_notes.into_iter().flatten());
+    let mut manifest = Manifest {
+        format: 1,
+        tool: format!("stigkit {}", env!("CARGO_PKG_VERSION")),
+        target,
+        started_at,
+        finished_at: now(),
+        tls_verified: !settings.insecure,
+        warnings,
+        calls: Vec::new(),
+    };
+    let mut outcomes = collector.outcomes.into_inner().unwrap_or_default();
+    outcomes.sort_by(|a, b| a.record.key.cmp(&b.record.key));
+    let secrets: Vec<String> = secrets.into_iter().filter(|s| s.len() >= 8).collect();
+    // Last net: no credential of this run may survive in what is kept.
+    for o in &mut outcomes {
+        if let Some(e) = o.record.error.as_mut() {
+            let mut b = std::mem::take(e).into_bytes();
+            redact::scrub(&mut b, &secrets);
+            *e = String::from_utf8_lossy(&b).into_owned();
+        }
+    }
+    for w in &mut manifest.warnings {
+        let mut b = std::mem::take(w).into_bytes();
+        redact::scrub(&mut b, &secrets);
+        *w = String::from_utf8_lossy(&b).into_owned();
+    }
+    let mut evidence = Evidence::new(manifest);
+    for mut o in outcomes {
+        match o.stored {
+            Some((file, mut bytes)) => {
+                if redact::scrub(&mut bytes, &secrets) {
+                    o.record.redacted.push("(a credential of this run)".into());
+                }
+                evidence.store(o.record, file, bytes);
+            }
+            None => {
+                let error = o.record.error.clone().unwrap_or_default();
+                evidence.fail(o.record, error);
+            }
+        }
+    }
+    Ok(evidence)
+}
+
+/// The base64 lines of a PEM private key, to scrub them should a server
+/// ever echo one back.
+fn pem_lines(pem: &[u8]) -> Vec<String> {
+    String::from_utf8_lossy(pem)
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.len() >= 16 && !l.starts_with("-----"))
+        .map(str::to_string)
+        .collect()
+}
+
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_paths_follow_each_scheme() {
+        assert_eq!(
+            page_path(
+                "/enzi/v0/accounts?filter=all",
+                Paging::Enzi { field: "accounts" },
+                ""
+            ),
+            "/enzi/v0/accounts?filter=all&limit=100"
+        );
+        assert_eq!(
+            page_path(
+                "/enzi/v0/accounts",
+                Paging::Enzi { field: "accounts" },
+                "a b"
+            ),
+            "/enzi/v0/accounts?limit=100&start=a%20b"
+        );
+        assert_eq!(
+            page_path("/api/v1/pods", Paging::Kube, "eyJ2Ijo="),
+            "/api/v1/pods?limit=500&continue=eyJ2Ijo%3D"
+        );
+        assert_eq!(
+            page_path(
+                "/api/v0/repositories",
+                Paging::Msr {
+                    field: "repositories"
+                },
+                "r3"
+            ),
+            "/api/v0/repositories?pageSize=100&pageStart=r3"
+        );
+    }
+
+    #[test]
+    fn msr_next_page_from_either_header() {
+        let mut h = reqwest::header::HeaderMap::new();
+        h.insert(
+            "link",
+            r#"<?pageStart=x&pageSize=2>; rel="first", <?pageStart=abc%3D&pageSize=2>; rel="next""#
+                .parse()
+                .unwrap(),
+        );
+        assert_eq!(msr_next_page(&h), "abc=");
+        h.insert("x-next-page-start", "tok".parse().unwrap());
+        assert_eq!(msr_next_page(&h), "tok");
+        assert_eq!(msr_next_page(&reqwest::header::HeaderMap::new()), "");
+    }
+
+    #[test]
+    fn names_from_answers_become_safe_file_names() {
+        assert_eq!(file_safe("engineering"), "engineering");
+        assert!(file_safe("../etc").starts_with("_etc-"));
+        assert_ne!(file_safe("a/b"), file_safe("a_b"));
+    }
+}
