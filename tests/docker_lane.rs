@@ -1,0 +1,185 @@
+//! The real Docker Engine lane: `.ci/docker.sh` starts dockerd with the
+//! fixture containers and a one-node swarm; `stigkit collect --docker`
+//! must capture each of them with its real settings.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+use stigkit::evidence::Evidence;
+
+fn docker_host() -> String {
+    std::env::var("STIGKIT_TEST_DOCKER").unwrap_or_else(|_| "unix:///var/run/docker.sock".into())
+}
+
+/// Collects from the real engine into a fresh bundle.
+fn collect() -> (tempfile::TempDir, Evidence) {
+    let dir = tempdir();
+    let out = dir.path().join("evidence");
+    let o = run(&[
+        "collect",
+        "--quiet",
+        "--docker",
+        &docker_host(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(
+        o.status.success(),
+        "collect failed (is dockerd up? run `.ci/docker.sh all`): {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let e = Evidence::load(&out).expect("bundle reads back with matching hashes");
+    (dir, e)
+}
+
+/// The inspect document of the container named `name`.
+fn inspect<'a>(containers: &'a [Value], name: &str) -> &'a Value {
+    containers
+        .iter()
+        .find(|c| c["Name"] == format!("/{name}"))
+        .unwrap_or_else(|| {
+            panic!("fixture container {name} not in the bundle (run `.ci/docker.sh seed`)")
+        })
+}
+
+#[test]
+fn every_fixture_container_is_captured_with_its_real_host_config() {
+    let (_dir, e) = collect();
+    let prefix = "docker/unix-var-run-docker.sock";
+    let containers: Vec<Value> = e
+        .calls_under(&format!("{prefix}/containers/"))
+        .filter(|c| c.key.ends_with("/inspect"))
+        .map(|c| e.json(&c.key).expect("stored inspect"))
+        .collect();
+    let listed = e.json(&format!("{prefix}/containers")).unwrap();
+    assert_eq!(
+        containers.len(),
+        listed.as_array().unwrap().len(),
+        "one inspect per listed container"
+    );
+
+    let hc = |name: &str| inspect(&containers, name)["HostConfig"].clone();
+    assert_eq!(hc("stigkit-fx-privileged")["Privileged"], true);
+    assert_eq!(hc("stigkit-fx-clean")["Privileged"], false);
+    assert_eq!(hc("stigkit-fx-nethost")["NetworkMode"], "host");
+    assert_eq!(hc("stigkit-fx-pidhost")["PidMode"], "host");
+    assert_eq!(hc("stigkit-fx-ipchost")["IpcMode"], "host");
+    assert_eq!(hc("stigkit-fx-usernshost")["UsernsMode"], "host");
+    // Engines from 23.0 on write capabilities with their CAP_ prefix.
+    let caps = |v: &Value| -> Vec<String> {
+        let mut c: Vec<String> = v
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_str().unwrap().trim_start_matches("CAP_").to_string())
+            .collect();
+        c.sort();
+        c
+    };
+    assert_eq!(
+        caps(&hc("stigkit-fx-capadd")["CapAdd"]),
+        ["NET_ADMIN", "SYS_ADMIN"]
+    );
+    assert_eq!(caps(&hc("stigkit-fx-capadd")["CapDrop"]), ["CHOWN"]);
+    assert_eq!(hc("stigkit-fx-clean")["ReadonlyRootfs"], true);
+    assert_eq!(hc("stigkit-fx-privileged")["ReadonlyRootfs"], false);
+    assert_eq!(
+        hc("stigkit-fx-seccomp")["SecurityOpt"][0],
+        "seccomp=unconfined"
+    );
+    assert_eq!(
+        hc("stigkit-fx-clean")["SecurityOpt"][0],
+        "no-new-privileges"
+    );
+    let sock = inspect(&containers, "stigkit-fx-dockersock");
+    assert_eq!(sock["Mounts"][0]["Source"], "/var/run/docker.sock");
+    assert_eq!(
+        sock["HostConfig"]["Binds"][0],
+        "/var/run/docker.sock:/var/run/docker.sock"
+    );
+    let port = &hc("stigkit-fx-port80")["PortBindings"]["80/tcp"][0];
+    assert_eq!(
+        (port["HostIp"].as_str(), port["HostPort"].as_str()),
+        (Some("127.0.0.1"), Some("80"))
+    );
+    assert_eq!(hc("stigkit-fx-cpushares")["CpuShares"], 1024);
+    assert_eq!(hc("stigkit-fx-clean")["CpuShares"], 512);
+    assert_eq!(hc("stigkit-fx-clean")["Memory"], 64 * 1024 * 1024);
+
+    // The sshd process shows in `top` of its container.
+    let sshd = inspect(&containers, "stigkit-fx-sshd");
+    let id = sshd["Id"].as_str().unwrap();
+    let top = e
+        .json(&format!("{prefix}/containers/{id}/top"))
+        .expect("top of a running container");
+    let cmd_col = top["Titles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|t| t == "CMD")
+        .unwrap();
+    assert!(
+        top["Processes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p[cmd_col].as_str().unwrap().contains("/usr/sbin/sshd -D")),
+        "{top}"
+    );
+
+    // Environment values are never kept, names are.
+    let env = sshd["Config"]["Env"].as_array().unwrap();
+    assert!(
+        env.iter()
+            .all(|v| v.as_str().unwrap().ends_with("=[REDACTED]")),
+        "{env:?}"
+    );
+
+    // The swarm: one node, the service with its secret, the secret (metadata only).
+    assert_eq!(
+        e.json(&format!("{prefix}/nodes"))
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let services = e.json(&format!("{prefix}/services")).unwrap();
+    let svc = services
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["Spec"]["Name"] == "stigkit-fx-svc")
+        .expect("fixture service");
+    assert_eq!(
+        svc["Spec"]["TaskTemplate"]["ContainerSpec"]["Secrets"][0]["SecretName"],
+        "stigkit-fx-secret"
+    );
+    let secrets = e.json(&format!("{prefix}/secrets")).unwrap();
+    assert!(
+        secrets
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["Spec"]["Name"] == "stigkit-fx-secret")
+    );
+
+    // No call failed, the engine is recorded, nothing secret was written.
+    assert!(
+        !e.is_partial(),
+        "{:?}",
+        e.manifest
+            .calls
+            .iter()
+            .filter(|c| c.error.is_some())
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(e.manifest.target.docker, [docker_host()]);
+    for (name, bytes) in e.files() {
+        assert!(
+            !String::from_utf8_lossy(bytes).contains("fixture-secret-value"),
+            "{name}"
+        );
+    }
+}
