@@ -128,10 +128,10 @@ pub fn run(a: Args) -> anyhow::Result<Exit> {
         b
     };
     let progress = Arc::new(Bar(bar.clone()));
-    let evidence = collect::collect(&settings, progress).map_err(anyhow::Error::msg)?;
+    let summary =
+        collect::collect(&settings, progress, &a.out, a.force).map_err(anyhow::Error::msg)?;
     bar.finish_and_clear();
-    evidence.write(&a.out, a.force)?;
-    let calls = &evidence.manifest.calls;
+    let calls = &summary.manifest.calls;
     let failed: Vec<_> = calls.iter().filter(|c| c.error.is_some()).collect();
     for f in &failed {
         eprintln!(

@@ -85,14 +85,16 @@ async fn containers(c: &Collector, api: &Api, prefix: &str) {
         if !(12..=64).contains(&id.len()) || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
             continue;
         }
+        // One folder per kind, not per container: thousands of folders
+        // cost more to write than the files in them.
         calls.push(Call::json(
-            format!("{prefix}/containers/{id}/inspect"),
+            format!("{prefix}/inspect/{id}"),
             format!("/containers/{id}/json"),
             Body::Object,
         ));
         if item.get("State").and_then(Value::as_str) == Some("running") {
             calls.push(Call::json(
-                format!("{prefix}/containers/{id}/top"),
+                format!("{prefix}/top/{id}"),
                 format!("/containers/{id}/top?ps_args=-ef"),
                 Body::Object,
             ));

@@ -77,6 +77,8 @@ pub struct Fetched {
     pub body: Vec<u8>,
     /// Requests made (retries and re-login included).
     pub requests: u32,
+    /// Time spent on those requests, waits for a free slot excluded.
+    pub elapsed: Duration,
     /// DER of the server's leaf certificate, when TLS was used.
     pub peer_certificate: Option<Vec<u8>>,
 }
@@ -87,6 +89,7 @@ pub struct Fetched {
 pub struct Failure {
     pub status: Option<u16>,
     pub requests: u32,
+    pub elapsed: Duration,
     pub message: String,
 }
 
@@ -95,6 +98,7 @@ impl Failure {
         Failure {
             status,
             requests,
+            elapsed: Duration::ZERO,
             message: message.into(),
         }
     }
@@ -147,8 +151,28 @@ impl Api {
 
     /// `GET path` (path and query, starting with `/`), with retries.
     pub async fn get(&self, path: &str, accept: &str) -> Result<Fetched, Failure> {
+        let mut elapsed = Duration::ZERO;
+        let result = self.get_timed(path, accept, &mut elapsed).await;
+        match result {
+            Ok(mut f) => {
+                f.elapsed = elapsed;
+                Ok(f)
+            }
+            Err(mut f) => {
+                f.elapsed = elapsed;
+                Err(f)
+            }
+        }
+    }
+
+    async fn get_timed(
+        &self,
+        path: &str,
+        accept: &str,
+        elapsed: &mut Duration,
+    ) -> Result<Fetched, Failure> {
         let mut requests = 0u32;
-        let mut relogged = false;
+        let mut relogins = 0u32;
         let mut attempt = 0u32;
         loop {
             attempt += 1;
@@ -158,33 +182,59 @@ impl Api {
                 self.login(login, &mut requests).await?;
             }
             requests += 1;
+            let mut used_token = None;
             let sent = {
                 let _permit = self
                     .permits
                     .acquire()
                     .await
                     .map_err(|_| Failure::new(None, requests, "collection cancelled"))?;
-                let mut req = self
+                let began = Instant::now();
+                // The token is read after the wait for a permit, so it is
+                // as fresh as it can be when the request leaves.
+                let req = self
                     .client
                     .get(format!("{}{path}", self.base))
                     .header(ACCEPT, accept)
                     .timeout(self.limits.timeout);
-                req = self.authorise(req).await;
-                match req.send().await {
+                let req = match &self.auth {
+                    Auth::None => req,
+                    Auth::Bearer(t) => req.header(AUTHORIZATION, format!("Bearer {}", t.expose())),
+                    Auth::Basic { username, password } => {
+                        req.basic_auth(username, Some(password.expose()))
+                    }
+                    Auth::Login(login) => {
+                        used_token = login.token.read().await.clone();
+                        match &used_token {
+                            Some(t) => req.header(AUTHORIZATION, format!("Bearer {}", t.expose())),
+                            None => req,
+                        }
+                    }
+                };
+                let sent = match req.send().await {
                     Ok(resp) => Ok(self.read(resp, requests).await),
                     Err(e) => Err(e),
-                }
+                };
+                *elapsed += began.elapsed();
+                sent
             };
             let retry_in = match sent {
                 Ok(Ok(f)) => return Ok(f),
                 Ok(Err((status, headers, failure))) => {
                     if let Auth::Login(login) = &self.auth
                         && status == StatusCode::UNAUTHORIZED
-                        && !relogged
+                        && used_token.is_some()
+                        && relogins < 3
                     {
                         // Tokens live `lifetime_minutes` (10 on a compliant MKE).
-                        relogged = true;
-                        *login.token.write().await = None;
+                        // Only drop the token this request used: another
+                        // request may already have logged in again.
+                        relogins += 1;
+                        let mut current = login.token.write().await;
+                        if *current == used_token {
+                            *current = None;
+                        }
+                        drop(current);
                         attempt -= 1;
                         continue;
                     }
@@ -201,22 +251,15 @@ impl Api {
                         format!("no answer within {}s", self.limits.timeout.as_secs()),
                     ));
                 }
-                Err(e) if e.is_connect() && attempt <= self.limits.retries => backoff(attempt),
+                // A certificate problem will not go away by asking again.
+                Err(e)
+                    if e.is_connect() && !is_tls_failure(&e) && attempt <= self.limits.retries =>
+                {
+                    backoff(attempt)
+                }
                 Err(e) => return Err(Failure::new(None, requests, chain(&e))),
             };
             tokio::time::sleep(retry_in).await;
-        }
-    }
-
-    async fn authorise(&self, req: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
-        match &self.auth {
-            Auth::None => req,
-            Auth::Bearer(t) => req.header(AUTHORIZATION, format!("Bearer {}", t.expose())),
-            Auth::Basic { username, password } => req.basic_auth(username, Some(password.expose())),
-            Auth::Login(login) => match login.token.read().await.as_ref() {
-                Some(t) => req.header(AUTHORIZATION, format!("Bearer {}", t.expose())),
-                None => req,
-            },
         }
     }
 
@@ -226,11 +269,8 @@ impl Api {
             return Ok(());
         }
         *requests += 1;
-        let _permit = self
-            .permits
-            .acquire()
-            .await
-            .map_err(|_| Failure::new(None, *requests, "collection cancelled"))?;
+        // No permit: requests that hold one wait for this token, and a
+        // login is a single request.
         let body =
             serde_json::json!({ "username": login.username, "password": login.password.expose() });
         let resp = self
@@ -342,9 +382,27 @@ impl Api {
             headers,
             body,
             requests,
+            elapsed: Duration::ZERO,
             peer_certificate,
         })
     }
+}
+
+/// Whether a request failed in the TLS handshake (bad or unknown
+/// certificate, refused client certificate). hyper-rustls nests the rustls
+/// error inside two `io::Error`s, which `source()` skips, so those are
+/// opened by hand.
+fn is_tls_failure(e: &(dyn std::error::Error + 'static)) -> bool {
+    if e.is::<rustls::Error>() {
+        return true;
+    }
+    if let Some(io) = e.downcast_ref::<std::io::Error>()
+        && let Some(inner) = io.get_ref()
+        && is_tls_failure(inner)
+    {
+        return true;
+    }
+    e.source().is_some_and(is_tls_failure)
 }
 
 fn retryable(status: StatusCode) -> bool {
@@ -422,11 +480,6 @@ pub fn chain(e: &(dyn std::error::Error + 'static)) -> String {
         cur = err.source();
     }
     parts.join(": ").replace(['\n', '\r'], " ")
-}
-
-/// Milliseconds since `t`.
-pub fn elapsed_ms(t: Instant) -> u64 {
-    t.elapsed().as_millis() as u64
 }
 
 #[cfg(test)]

@@ -24,12 +24,12 @@ pub mod tls;
 pub use bundle::ClientBundle;
 pub use settings::{Environment, Flags, ProcessEnvironment, Secret, Settings};
 
-use crate::evidence::{CallRecord, Evidence, Manifest, Target};
+use crate::evidence::{BundleWriter, CallRecord, Manifest, Target};
 use http::{Api, Auth, Failure, Fetched, Limits, Login, Transport};
 use serde_json::Value;
 use settings::{DockerEndpoint, KubeSettings, MkeAuth};
-use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::path::Path;
+use std::sync::Arc;
 use tokio::sync::Semaphore;
 
 /// Receives progress while a collection runs (the CLI draws a bar).
@@ -126,32 +126,53 @@ struct Outcome {
 
 /// Shared state of a running collection.
 struct Collector {
-    outcomes: Mutex<Vec<Outcome>>,
+    /// Finished calls go to the bundle writer's thread.
+    tx: std::sync::mpsc::Sender<Outcome>,
     progress: Arc<dyn Progress>,
+    /// Credentials of this run known before it started.
+    secrets: Vec<String>,
+    /// Logins whose tokens are scrubbed too.
+    logins: Vec<Arc<Login>>,
 }
 
 impl Collector {
-    fn push(&self, o: Outcome) {
-        self.progress.finished(&o.record.key, o.stored.is_some());
-        if let Ok(mut v) = self.outcomes.lock() {
-            v.push(o);
+    /// Scrubs the run's credentials from a finished call and hands it to
+    /// the writer. A body can only echo a token issued before it was
+    /// requested, so scrubbing with the tokens known now is complete.
+    fn push(&self, mut o: Outcome) {
+        let mut secrets = self.secrets.clone();
+        for l in &self.logins {
+            secrets.extend(l.issued_tokens());
         }
+        secrets.retain(|s| s.len() >= 8);
+        if let Some(e) = o.record.error.as_mut() {
+            let mut b = std::mem::take(e).into_bytes();
+            redact::scrub(&mut b, &secrets);
+            *e = String::from_utf8_lossy(&b).into_owned();
+        }
+        if let Some((_, body)) = o.stored.as_mut()
+            && redact::scrub(body, &secrets)
+        {
+            o.record.redacted.push("(a credential of this run)".into());
+        }
+        self.progress.finished(&o.record.key, o.stored.is_some());
+        // The writer only goes away after the collection: a send cannot fail.
+        let _ = self.tx.send(o);
     }
 
     /// Runs a call, validates, pages, redacts and records it. Returns the
     /// parsed (redacted) JSON for follow-up calls.
     async fn run(&self, api: &Api, call: Call) -> Option<Value> {
-        let started = Instant::now();
         let mut record = CallRecord::new(&call.key, &api.source, "GET", &call.path);
         let mut peer = None;
         let result = self.fetch(api, &call, &mut record, &mut peer).await;
-        record.duration_ms = http::elapsed_ms(started);
         if let (Some(key), Some(der)) = (&call.certificate, peer) {
             self.keep_certificate(key, api, &call.path, &der);
         }
         match result {
             Ok((bytes, value, redacted)) => {
                 record.redacted = redacted;
+                record.file = Some(call.file());
                 self.push(Outcome {
                     record,
                     stored: Some((call.file(), bytes)),
@@ -159,6 +180,7 @@ impl Collector {
                 value
             }
             Err(f) => {
+                record.duration_ms += f.elapsed.as_millis() as u64;
                 record.status = f.status;
                 record.requests = record.requests.max(f.requests);
                 record.error = Some(f.message);
@@ -175,6 +197,7 @@ impl Collector {
     fn keep_certificate(&self, key: &str, api: &Api, path: &str, der: &[u8]) {
         let mut record = CallRecord::new(key, &api.source, "TLS", path);
         record.requests = 0;
+        record.file = Some(format!("{key}.pem"));
         self.push(Outcome {
             record,
             stored: Some((format!("{key}.pem"), tls::der_to_pem(der).into_bytes())),
@@ -199,6 +222,7 @@ impl Collector {
                 peer.clone_from(&f.peer_certificate);
                 record.status = Some(f.status);
                 record.requests = f.requests;
+                record.duration_ms = f.elapsed.as_millis() as u64;
                 let text = utf8(&f, "TOML")?;
                 let (redacted, hits) =
                     redact::toml(text).map_err(|e| invalid(&f, format!("not valid TOML: {e}")))?;
@@ -209,6 +233,7 @@ impl Collector {
                 peer.clone_from(&f.peer_certificate);
                 record.status = Some(f.status);
                 record.requests = f.requests;
+                record.duration_ms = f.elapsed.as_millis() as u64;
                 let text = utf8(&f, "PEM")?;
                 if !text.contains("-----BEGIN CERTIFICATE-----") {
                     return Err(invalid(&f, "not a PEM certificate"));
@@ -243,6 +268,7 @@ impl Collector {
                 e
             })?;
             requests += f.requests;
+            record.duration_ms += f.elapsed.as_millis() as u64;
             pages += 1;
             if pages == 1 {
                 peer.clone_from(&f.peer_certificate);
@@ -312,6 +338,7 @@ fn invalid(f: &Fetched, message: impl Into<String>) -> Failure {
     Failure {
         status: Some(f.status),
         requests: f.requests,
+        elapsed: std::time::Duration::ZERO,
         message: message.into(),
     }
 }
@@ -470,17 +497,56 @@ pub(crate) fn file_safe(name: &str) -> String {
     }
 }
 
-/// Collects everything the settings point at. Fails only when the
-/// settings cannot even be turned into clients (e.g. a broken client key).
-pub fn collect(settings: &Settings, progress: Arc<dyn Progress>) -> Result<Evidence, String> {
+/// What a collection produced, besides the bundle on disk.
+pub struct Summary {
+    pub manifest: Manifest,
+}
+
+/// Collects everything the settings point at into a bundle at `out` (a
+/// folder, or a zip for `*.zip`), written as calls complete and moved into
+/// place at the end. Fails only when nothing useful can be done: the
+/// settings cannot become clients (e.g. a broken client key) or the bundle
+/// cannot be written; then nothing is left at `out`.
+pub fn collect(
+    settings: &Settings,
+    progress: Arc<dyn Progress>,
+    out: &Path,
+    force: bool,
+) -> Result<Summary, String> {
+    let writer = BundleWriter::create(out, force).map_err(|e| e.to_string())?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| format!("starting the collector: {e}"))?;
-    rt.block_on(run(settings, progress))
+    let (tx, rx) = std::sync::mpsc::channel::<Outcome>();
+    // Disk writes happen on their own thread, overlapping the network waits.
+    let writing = std::thread::spawn(move || -> Result<BundleWriter, String> {
+        let mut writer = writer;
+        let mut failed = None;
+        for o in rx {
+            if failed.is_some() {
+                continue;
+            }
+            let body = o.stored.as_ref().map(|(_, b)| b.as_slice());
+            if let Err(e) = writer.add(o.record, body) {
+                failed = Some(e.to_string());
+            }
+        }
+        failed.map_or(Ok(writer), Err)
+    });
+    let manifest = rt.block_on(run(settings, progress, tx));
+    let writer = writing
+        .join()
+        .map_err(|_| "the evidence writer stopped unexpectedly".to_string())??;
+    let manifest = writer.finish(manifest?).map_err(|e| e.to_string())?;
+    Ok(Summary { manifest })
 }
 
-async fn run(settings: &Settings, progress: Arc<dyn Progress>) -> Result<Evidence, String> {
+async fn run(
+    settings: &Settings,
+    progress: Arc<dyn Progress>,
+    tx: std::sync::mpsc::Sender<Outcome>,
+) -> Result<Manifest, String> {
     let started_at = now();
     let permits = Arc::new(Semaphore::new(settings.parallelism));
     let limits = Limits {
@@ -488,14 +554,9 @@ async fn run(settings: &Settings, progress: Arc<dyn Progress>) -> Result<Evidenc
         retries: settings.retries,
         max_body: settings.max_body,
     };
-    let collector = Collector {
-        outcomes: Mutex::new(Vec::new()),
-        progress,
-    };
     let mut target = Target::default();
     let mut secrets: Vec<String> = Vec::new();
     let mut logins: Vec<Arc<Login>> = Vec::new();
-
     let mke_api = match &settings.mke {
         None => None,
         Some(m) => {
@@ -653,6 +714,12 @@ async fn run(settings: &Settings, progress: Arc<dyn Progress>) -> Result<Evidenc
         docker_apis.push((docker::prefix(&d.name), api));
     }
 
+    let collector = Collector {
+        tx,
+        progress,
+        secrets,
+        logins,
+    };
     let c = &collector;
     let mke_f = async {
         if let Some(api) = &mke_api {
@@ -675,13 +742,9 @@ async fn run(settings: &Settings, progress: Arc<dyn Progress>) -> Result<Evidenc
             .map(|(prefix, api)| docker::collect_engine(c, api, prefix)),
     );
     let ((), (), (), engine_notes) = tokio::join!(mke_f, kube_f, msr_f, docker_f);
-
-    for l in &logins {
-        secrets.extend(l.issued_tokens());
-    }
     let mut warnings = settings.warnings.clone();
     warnings.extend(engine_notes.into_iter().flatten());
-    let mut manifest = Manifest {
+    Ok(Manifest {
         format: 1,
         tool: format!("stigkit {}", env!("CARGO_PKG_VERSION")),
         target,
@@ -690,39 +753,7 @@ async fn run(settings: &Settings, progress: Arc<dyn Progress>) -> Result<Evidenc
         tls_verified: !settings.insecure,
         warnings,
         calls: Vec::new(),
-    };
-    let mut outcomes = collector.outcomes.into_inner().unwrap_or_default();
-    outcomes.sort_by(|a, b| a.record.key.cmp(&b.record.key));
-    let secrets: Vec<String> = secrets.into_iter().filter(|s| s.len() >= 8).collect();
-    // Last net: no credential of this run may survive in what is kept.
-    for o in &mut outcomes {
-        if let Some(e) = o.record.error.as_mut() {
-            let mut b = std::mem::take(e).into_bytes();
-            redact::scrub(&mut b, &secrets);
-            *e = String::from_utf8_lossy(&b).into_owned();
-        }
-    }
-    for w in &mut manifest.warnings {
-        let mut b = std::mem::take(w).into_bytes();
-        redact::scrub(&mut b, &secrets);
-        *w = String::from_utf8_lossy(&b).into_owned();
-    }
-    let mut evidence = Evidence::new(manifest);
-    for mut o in outcomes {
-        match o.stored {
-            Some((file, mut bytes)) => {
-                if redact::scrub(&mut bytes, &secrets) {
-                    o.record.redacted.push("(a credential of this run)".into());
-                }
-                evidence.store(o.record, file, bytes);
-            }
-            None => {
-                let error = o.record.error.clone().unwrap_or_default();
-                evidence.fail(o.record, error);
-            }
-        }
-    }
-    Ok(evidence)
+    })
 }
 
 /// The base64 lines of a PEM private key, to scrub them should a server

@@ -201,24 +201,21 @@ fn toml_value(v: &mut toml_edit::Value, key: &str, path: String, hits: &mut Vec<
 pub fn scrub(bytes: &mut Vec<u8>, secrets: &[String]) -> bool {
     let mut changed = false;
     for s in secrets.iter().filter(|s| s.len() >= 4) {
-        let needle = s.as_bytes();
+        let finder = memchr::memmem::Finder::new(s.as_bytes());
+        // Almost every body holds no credential: search before copying.
+        if finder.find(bytes).is_none() {
+            continue;
+        }
         let mut out = Vec::with_capacity(bytes.len());
-        let mut i = 0;
-        let mut hit = false;
-        while i < bytes.len() {
-            if bytes[i..].starts_with(needle) {
-                out.extend_from_slice(REDACTED.as_bytes());
-                i += needle.len();
-                hit = true;
-            } else {
-                out.push(bytes[i]);
-                i += 1;
-            }
+        let mut rest = &bytes[..];
+        while let Some(at) = finder.find(rest) {
+            out.extend_from_slice(&rest[..at]);
+            out.extend_from_slice(REDACTED.as_bytes());
+            rest = &rest[at + s.len()..];
         }
-        if hit {
-            *bytes = out;
-            changed = true;
-        }
+        out.extend_from_slice(rest);
+        *bytes = out;
+        changed = true;
     }
     changed
 }

@@ -217,89 +217,196 @@ impl Evidence {
     }
 
     /// Writes the bundle to a folder, or to a zip when `path` ends in
-    /// `.zip`, atomically: everything is written beside the destination and
-    /// renamed into place.
+    /// `.zip`, atomically (see [`BundleWriter`]).
     pub fn write(&self, path: &Path, force: bool) -> Result<(), Error> {
-        let shown = path.display().to_string();
-        if !force && path.exists() {
+        let mut w = BundleWriter::create(path, force)?;
+        for call in &self.manifest.calls {
+            let body = call.file.as_ref().and_then(|f| self.files.get(f));
+            w.add(call.clone(), body.map(Vec::as_slice))?;
+        }
+        w.finish(self.manifest.clone()).map(|_| ())
+    }
+}
+
+/// Writes a bundle as its calls complete, so a long collection spends its
+/// network waits writing files rather than writing them all at the end.
+///
+/// Everything goes to a staging folder (or temporary zip) beside the
+/// destination; [`BundleWriter::finish`] adds the manifest and renames it
+/// into place. Dropping an unfinished writer leaves nothing behind.
+pub struct BundleWriter {
+    dest: PathBuf,
+    force: bool,
+    shown: String,
+    parent: PathBuf,
+    calls: Vec<CallRecord>,
+    sink: Sink,
+}
+
+enum Sink {
+    Dir {
+        staging: tempfile::TempDir,
+        made: std::collections::HashSet<PathBuf>,
+    },
+    Zip {
+        tmp: tempfile::NamedTempFile,
+        zip: Box<zip::ZipWriter<std::io::BufWriter<std::fs::File>>>,
+    },
+}
+
+impl BundleWriter {
+    /// Starts a bundle at `dest` (a `.zip` path makes a zip). Refuses an
+    /// existing destination unless `force`.
+    pub fn create(dest: &Path, force: bool) -> Result<BundleWriter, Error> {
+        let shown = dest.display().to_string();
+        if !force && dest.exists() {
             return Err(Error::Exists(shown));
         }
-        let manifest = serde_json::to_vec_pretty(&self.manifest).expect("manifest serialises");
-        let is_zip = path
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("zip"));
-        if is_zip {
-            let bytes = self.zip(&manifest).map_err(|source| Error::Io {
-                path: shown.clone(),
-                source,
-            })?;
-            crate::output::write_atomic(path, &bytes, force).map_err(|e| match e {
-                crate::output::Error::Exists(_) => Error::Exists(shown.clone()),
-                other => Error::Io {
-                    path: shown.clone(),
-                    source: std::io::Error::other(other.to_string()),
-                },
-            })
-        } else {
-            self.write_dir(path, &manifest)
-        }
-    }
-
-    fn zip(&self, manifest: &[u8]) -> std::io::Result<Vec<u8>> {
-        use std::io::Write;
-        let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-        let opts = zip::write::SimpleFileOptions::default()
-            .compression_method(zip::CompressionMethod::Deflated);
-        for (name, body) in std::iter::once((MANIFEST, manifest)).chain(self.files()) {
-            w.start_file(name, opts).map_err(std::io::Error::other)?;
-            w.write_all(body)?;
-        }
-        Ok(w.finish().map_err(std::io::Error::other)?.into_inner())
-    }
-
-    fn write_dir(&self, path: &Path, manifest: &[u8]) -> Result<(), Error> {
-        let shown = path.display().to_string();
+        let parent = match dest.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
         let io = |source| Error::Io {
             path: shown.clone(),
             source,
         };
-        let parent = match path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        let staging = tempfile::Builder::new()
-            .prefix(".stigkit-evidence-")
-            .tempdir_in(&parent)
-            .map_err(io)?;
-        for (name, body) in std::iter::once((MANIFEST, manifest)).chain(self.files()) {
-            let target = staging.path().join(name);
-            if let Some(dir) = target.parent() {
-                std::fs::create_dir_all(dir).map_err(io)?;
-            }
-            std::fs::write(&target, body).map_err(io)?;
-        }
-        let staged = staging.keep();
-        if path.exists() {
-            // --force: move the old bundle aside, put the new one in place,
-            // then delete the old one, so a failure leaves one of the two.
-            let old = parent.join(format!(
-                ".stigkit-replaced-{}",
-                path.file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default()
-            ));
-            let _ = std::fs::remove_dir_all(&old);
-            std::fs::rename(path, &old).map_err(io)?;
-            std::fs::rename(&staged, path).map_err(io)?;
-            if old.is_dir() {
-                std::fs::remove_dir_all(&old).map_err(io)?;
-            } else {
-                std::fs::remove_file(&old).map_err(io)?;
+        let sink = if dest
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("zip"))
+        {
+            let tmp = tempfile::Builder::new()
+                .prefix(".stigkit-evidence-")
+                .suffix(".tmp")
+                .tempfile_in(&parent)
+                .map_err(io)?;
+            let file = tmp.reopen().map_err(io)?;
+            Sink::Zip {
+                zip: Box::new(zip::ZipWriter::new(std::io::BufWriter::new(file))),
+                tmp,
             }
         } else {
-            std::fs::rename(&staged, path).map_err(io)?;
+            Sink::Dir {
+                staging: tempfile::Builder::new()
+                    .prefix(".stigkit-evidence-")
+                    .tempdir_in(&parent)
+                    .map_err(io)?,
+                made: std::collections::HashSet::new(),
+            }
+        };
+        Ok(BundleWriter {
+            dest: dest.to_path_buf(),
+            force,
+            shown,
+            parent,
+            calls: Vec::new(),
+            sink,
+        })
+    }
+
+    /// Adds one call: its record, and its body when it succeeded. The
+    /// record gets the file's hash and size here.
+    pub fn add(&mut self, mut record: CallRecord, body: Option<&[u8]>) -> Result<(), Error> {
+        match (body, record.file.clone()) {
+            (Some(body), Some(file)) => {
+                if !safe_name(&file) || file == MANIFEST {
+                    return Err(Error::UnsafeName {
+                        path: self.shown.clone(),
+                        file,
+                    });
+                }
+                record.sha256 = Some(sha256_hex(body));
+                record.bytes = Some(body.len() as u64);
+                self.put(&file, body)?;
+            }
+            _ => {
+                record.file = None;
+                record.sha256 = None;
+                record.bytes = None;
+            }
         }
+        self.calls.push(record);
         Ok(())
+    }
+
+    fn put(&mut self, name: &str, body: &[u8]) -> Result<(), Error> {
+        let shown = &self.shown;
+        let io = |source| Error::Io {
+            path: shown.clone(),
+            source,
+        };
+        match &mut self.sink {
+            Sink::Dir { staging, made } => {
+                let target = staging.path().join(name);
+                if let Some(dir) = target.parent()
+                    && made.insert(dir.to_path_buf())
+                {
+                    std::fs::create_dir_all(dir).map_err(io)?;
+                }
+                std::fs::write(&target, body).map_err(io)
+            }
+            Sink::Zip { zip, .. } => {
+                use std::io::Write;
+                let opts = zip::write::SimpleFileOptions::default()
+                    .compression_method(zip::CompressionMethod::Deflated);
+                zip.start_file(name, opts)
+                    .map_err(|e| io(std::io::Error::other(e)))?;
+                zip.write_all(body).map_err(io)
+            }
+        }
+    }
+
+    /// Writes the manifest (its calls replaced by those added, sorted by
+    /// key so the manifest is repeatable), moves the bundle into place and
+    /// returns the manifest as written.
+    pub fn finish(mut self, mut manifest: Manifest) -> Result<Manifest, Error> {
+        let shown = self.shown.clone();
+        let io = |source| Error::Io {
+            path: shown.clone(),
+            source,
+        };
+        self.calls.sort_by(|a, b| a.key.cmp(&b.key));
+        manifest.calls = std::mem::take(&mut self.calls);
+        let bytes = serde_json::to_vec_pretty(&manifest).expect("manifest serialises");
+        self.put(MANIFEST, &bytes)?;
+        match self.sink {
+            Sink::Zip { tmp, zip } => {
+                let mut file = (*zip).finish().map_err(|e| io(std::io::Error::other(e)))?;
+                use std::io::Write;
+                file.flush().map_err(io)?;
+                file.get_ref().sync_all().map_err(io)?;
+                if self.force {
+                    tmp.persist(&self.dest).map_err(|e| io(e.error))?;
+                } else {
+                    tmp.persist_noclobber(&self.dest).map_err(|e| io(e.error))?;
+                }
+                Ok(manifest)
+            }
+            Sink::Dir { staging, .. } => {
+                let staged = staging.keep();
+                if self.dest.exists() {
+                    // --force: move the old bundle aside, put the new one in
+                    // place, then delete the old one, so a failure leaves one
+                    // of the two.
+                    let name = self
+                        .dest
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default();
+                    let old = self.parent.join(format!(".stigkit-replaced-{name}"));
+                    let _ = std::fs::remove_dir_all(&old);
+                    std::fs::rename(&self.dest, &old).map_err(io)?;
+                    std::fs::rename(&staged, &self.dest).map_err(io)?;
+                    if old.is_dir() {
+                        std::fs::remove_dir_all(&old).map_err(io)?;
+                    } else {
+                        std::fs::remove_file(&old).map_err(io)?;
+                    }
+                } else {
+                    std::fs::rename(&staged, &self.dest).map_err(io)?;
+                }
+                Ok(manifest)
+            }
+        }
     }
 }
 
