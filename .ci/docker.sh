@@ -12,12 +12,18 @@
 #   .ci/docker.sh unseed   # remove the fixture containers (not the swarm)
 #   .ci/docker.sh stop     # stop the dockerd this script started
 #
+# dockerd also serves mutual TLS on tcp://127.0.0.1:${DOCKER_TLS_PORT:-2376};
+# the client certificate folder (ca.pem, cert.pem, key.pem) is
+# $DOCKER_STATE_DIR/tls/client.
+#
 # Env: DOCKER_SOCK (default /var/run/docker.sock), DOCKER_STATE_DIR (default
-# /var/tmp/stigkit-docker), DOCKER_READY_TIMEOUT (seconds, default 60).
+# /var/tmp/stigkit-docker), DOCKER_TLS_PORT (default 2376),
+# DOCKER_READY_TIMEOUT (seconds, default 60).
 set -euo pipefail
 
 SOCK=${DOCKER_SOCK:-/var/run/docker.sock}
 STATE=${DOCKER_STATE_DIR:-/var/tmp/stigkit-docker}
+TLS_PORT=${DOCKER_TLS_PORT:-2376}
 SHIM=/opt/stigkit-runc/bin
 IMAGE=stigkit/busybox:local
 LABEL=stigkit.fixture=1
@@ -28,7 +34,7 @@ ping() { curl -sf --unix-socket "$SOCK" http://localhost/_ping >/dev/null 2>&1; 
 
 install() {
   local need=()
-  for p in docker.io containerd runc iptables busybox-static curl ca-certificates; do
+  for p in docker.io containerd runc iptables busybox-static curl ca-certificates openssl; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || need+=("$p")
   done
   if ((${#need[@]})); then
@@ -61,11 +67,35 @@ SH
   chmod +x "$SHIM/runc.new" && mv -f "$SHIM/runc.new" "$SHIM/runc"
 }
 
+# A CA, a server certificate for 127.0.0.1 and a client certificate, like
+# an engine set up for remote TLS access.
+tls() {
+  local d=$STATE/tls
+  [[ -f $d/client/key.pem ]] && return 0
+  mkdir -p "$d/client"
+  (
+    cd "$d"
+    umask 077
+    openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj /CN=stigkit-docker-ca -keyout ca-key.pem -out ca.pem 2>/dev/null
+    openssl req -newkey rsa:2048 -nodes -subj /CN=localhost -keyout server-key.pem -out server.csr 2>/dev/null
+    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n' >server.ext
+    openssl x509 -req -in server.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 30 -extfile server.ext -out server-cert.pem 2>/dev/null
+    openssl req -newkey rsa:2048 -nodes -subj /CN=stigkit-auditor -keyout client/key.pem -out client.csr 2>/dev/null
+    printf 'extendedKeyUsage=clientAuth\n' >client.ext
+    openssl x509 -req -in client.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 30 -extfile client.ext -out client/cert.pem 2>/dev/null
+    cp ca.pem client/ca.pem
+    rm -f ./*.csr ./*.ext
+  )
+}
+
 start() {
   if ping; then log "dockerd answers on $SOCK"; return 0; fi
   mkdir -p "$STATE"
+  tls
   launch() {
-    PATH=$SHIM:$PATH setsid nohup dockerd --host "unix://$SOCK" --pidfile "$STATE/dockerd.pid" "$@" \
+    PATH=$SHIM:$PATH setsid nohup dockerd --host "unix://$SOCK" --pidfile "$STATE/dockerd.pid" \
+      --host "tcp://127.0.0.1:$TLS_PORT" --tlsverify --tlscacert "$STATE/tls/ca.pem" \
+      --tlscert "$STATE/tls/server-cert.pem" --tlskey "$STATE/tls/server-key.pem" "$@" \
       >"$STATE/dockerd.log" 2>&1 </dev/null &
     local deadline=$((SECONDS + ${DOCKER_READY_TIMEOUT:-60}))
     while ((SECONDS < deadline)); do ping && return 0; sleep 0.2; done
@@ -146,8 +176,12 @@ unseed() {
 
 stop() {
   [[ -f $STATE/dockerd.pid ]] || return 0
+  local pid; pid=$(cat "$STATE/dockerd.pid")
   docker ps -q | xargs -r docker stop -t 1 >/dev/null 2>&1 || true
-  kill "$(cat "$STATE/dockerd.pid")" 2>/dev/null || true
+  kill "$pid" 2>/dev/null || true
+  # A new dockerd cannot start while the old one still holds its files.
+  for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.2; done
+  kill -KILL "$pid" 2>/dev/null || true
 }
 
 case ${1:-all} in

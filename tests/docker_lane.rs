@@ -48,8 +48,7 @@ fn every_fixture_container_is_captured_with_its_real_host_config() {
     let (_dir, e) = collect();
     let prefix = "docker/unix-var-run-docker.sock";
     let containers: Vec<Value> = e
-        .calls_under(&format!("{prefix}/containers/"))
-        .filter(|c| c.key.ends_with("/inspect"))
+        .calls_under(&format!("{prefix}/inspect/"))
         .map(|c| e.json(&c.key).expect("stored inspect"))
         .collect();
     let listed = e.json(&format!("{prefix}/containers")).unwrap();
@@ -111,7 +110,7 @@ fn every_fixture_container_is_captured_with_its_real_host_config() {
     let sshd = inspect(&containers, "stigkit-fx-sshd");
     let id = sshd["Id"].as_str().unwrap();
     let top = e
-        .json(&format!("{prefix}/containers/{id}/top"))
+        .json(&format!("{prefix}/top/{id}"))
         .expect("top of a running container");
     let cmd_col = top["Titles"]
         .as_array()
@@ -182,4 +181,92 @@ fn every_fixture_container_is_captured_with_its_real_host_config() {
             "{name}"
         );
     }
+}
+
+/// The client certificate folder `.ci/docker.sh` made for the engine's
+/// mutual-TLS port.
+fn tls_client_dir() -> std::path::PathBuf {
+    let state =
+        std::env::var("DOCKER_STATE_DIR").unwrap_or_else(|_| "/var/tmp/stigkit-docker".into());
+    let dir = std::path::Path::new(&state).join("tls/client");
+    assert!(
+        dir.join("key.pem").exists(),
+        "no TLS client certificate at {} (run `.ci/docker.sh all`)",
+        dir.display()
+    );
+    dir
+}
+
+/// The same engine reached over `tcp://` with mutual TLS gives the same
+/// containers; with an untrusted CA every call fails and says why.
+#[test]
+fn engine_over_mutual_tls() {
+    let dir = tempdir();
+    let certs = tls_client_dir();
+    let out = dir.path().join("tcp");
+    let o = run(&[
+        "collect",
+        "--quiet",
+        "--docker",
+        "tcp://127.0.0.1:2376",
+        "--docker-cert-path",
+        certs.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let e = Evidence::load(&out).unwrap();
+    let list = e
+        .json("docker/127.0.0.1-2376/containers")
+        .expect("container list over TLS");
+    assert!(
+        list.as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["Names"][0] == "/stigkit-fx-privileged")
+    );
+    assert!(
+        e.calls_under("docker/127.0.0.1-2376/inspect/")
+            .all(|c| c.ok())
+    );
+    assert!(
+        e.call("docker/127.0.0.1-2376/tls/server-certificate")
+            .is_none(),
+        "engines are not asked for their certificate"
+    );
+
+    // A certificate folder whose CA did not sign the engine's certificate.
+    let wrong = dir.path().join("wrong");
+    std::fs::create_dir(&wrong).unwrap();
+    for f in ["cert.pem", "key.pem"] {
+        std::fs::copy(certs.join(f), wrong.join(f)).unwrap();
+    }
+    // Any CA other than the engine's: the client certificate itself.
+    std::fs::copy(certs.join("cert.pem"), wrong.join("ca.pem")).unwrap();
+    let out = dir.path().join("tcp-wrong");
+    let o = run(&[
+        "collect",
+        "--quiet",
+        "--docker",
+        "tcp://127.0.0.1:2376",
+        "--docker-cert-path",
+        wrong.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let e = Evidence::load(&out).unwrap();
+    let info = e.call("docker/127.0.0.1-2376/info").unwrap();
+    assert!(
+        info.error
+            .as_deref()
+            .unwrap()
+            .contains("invalid peer certificate"),
+        "{info:?}"
+    );
 }
