@@ -21,7 +21,10 @@ fn main() -> std::process::ExitCode {
         .or_else(|| arg.strip_prefix("synthetic-stopped:").map(|n| (n, false)));
     let scenario = match synthetic {
         Some((n, running)) => match n.parse() {
-            Ok(containers) => Scenario::Synthetic { containers, running },
+            Ok(containers) => Scenario::Synthetic {
+                containers,
+                running,
+            },
             Err(_) => {
                 eprintln!("simulator: synthetic:N needs a number, got {n:?}");
                 return std::process::ExitCode::from(2);
