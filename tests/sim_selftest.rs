@@ -1,7 +1,9 @@
 //! The simulator itself (`tests/sim`), proven over real TLS with a reqwest
 //! client built the way the collector builds one: authentication, paging,
 //! the shape of every endpoint of scenario "default", every fault kind,
-//! the synthetic scenario, and that `Sim::secrets()` is worth grepping for.
+//! the synthetic scenario, that `Sim::secrets()` is worth grepping for, and
+//! that the named scenarios "mixed", "hardened" and "no-msr" serve
+//! consistent data holding what `tests/sim/scenarios/README.md` promises.
 
 mod sim;
 
@@ -539,15 +541,9 @@ async fn kube_continue_paging_yields_every_item() {
     let (ns, pages, last) = kube_pages(&c, &format!("{k}/api/v1/namespaces")).await;
     assert_eq!(
         names(&ns, "/metadata/name"),
-        [
-            "app",
-            "default",
-            "kube-node-lease",
-            "kube-public",
-            "kube-system"
-        ]
+        ["default", "kube-node-lease", "kube-public", "kube-system"]
     );
-    assert_eq!(pages, 3);
+    assert_eq!(pages, 2);
     assert_eq!(last["kind"], "NamespaceList");
     assert_eq!(last["apiVersion"], "v1");
     assert!(last["metadata"]["resourceVersion"].is_string());
@@ -555,7 +551,7 @@ async fn kube_continue_paging_yields_every_item() {
     assert_eq!(pods.len(), 6);
     assert_eq!(pages, 3);
     let (svc, _, _) = kube_pages(&c, &format!("{k}/api/v1/namespaces/default/services")).await;
-    assert_eq!(names(&svc, "/metadata/name"), ["kubernetes", "legacy-web"]);
+    assert_eq!(names(&svc, "/metadata/name"), ["kubernetes"]);
     let (status, v) = get(&c, &format!("{k}/api/v1/pods?continue=bogus")).await;
     assert_eq!((status, v["reason"].as_str()), (400, Some("BadRequest")));
     let (status, v) = get(&c, &format!("{k}/api/v1/pods?limit=ten")).await;
@@ -664,16 +660,17 @@ async fn mke_docker_api_shapes() {
         .map(|n| n["Spec"]["Role"].as_str().unwrap())
         .collect();
     assert_eq!(roles, ["manager", "worker", "worker"]);
+    // A default install: every node Swarm-only.
     let label = |n: &Value, k: &str| n["Spec"]["Labels"][k].as_str().unwrap().to_string();
     assert!(
         nodes
             .iter()
-            .any(|n| label(n, "com.docker.ucp.orchestrator.kubernetes") == "true")
+            .all(|n| label(n, "com.docker.ucp.orchestrator.kubernetes") == "false")
     );
     assert!(
         nodes
             .iter()
-            .any(|n| label(n, "com.docker.ucp.orchestrator.swarm") == "true")
+            .all(|n| label(n, "com.docker.ucp.orchestrator.swarm") == "true")
     );
 
     // all=1 lists stopped containers too; the default lists running ones.
@@ -1099,10 +1096,10 @@ async fn mke_config_enzi_and_rbac_shapes() {
     );
 }
 
-#[tokio::test]
-async fn kube_shapes() {
-    let sim = default_sim();
-    let c = bundle(&sim);
+/// Every Kubernetes list the collector reads, followed to its last page,
+/// each checked for its List kind; keyed by path.
+async fn kube_lists(sim: &Sim) -> std::collections::BTreeMap<&'static str, Vec<Value>> {
+    let c = bundle(sim);
     let k = &sim.kube_url;
     let lists = [
         ("/api/v1/namespaces", "NamespaceList", "v1"),
@@ -1145,34 +1142,74 @@ async fn kube_shapes() {
         );
         all.insert(path, items);
     }
-    let pods = &all["/api/v1/pods"];
-    let debugger = pods.iter().find(|p| p["spec"]["hostPID"] == true).unwrap();
-    assert_eq!(debugger["spec"]["hostNetwork"], true);
-    assert_eq!(debugger["spec"]["hostIPC"], true);
-    assert_eq!(
-        debugger["spec"]["containers"][0]["securityContext"]["privileged"],
-        true
-    );
-    assert!(pods.iter().any(|p| {
-        p["spec"]["containers"][0]["env"]
-            .as_array()
-            .is_some_and(|env| {
-                env.iter()
-                    .any(|e| e.pointer("/valueFrom/secretKeyRef/name").is_some())
-            })
-    }));
-    assert!(
-        all["/api/v1/services"]
-            .iter()
-            .any(|s| s["metadata"]["namespace"] == "default"
-                && s["metadata"]["name"] != "kubernetes")
-    );
-    let quota_ns: Vec<&str> = all["/api/v1/resourcequotas"]
+    all
+}
+
+/// `namespace/name` of each item.
+fn ns_names(items: &[Value]) -> Vec<String> {
+    items
         .iter()
-        .map(|q| q["metadata"]["namespace"].as_str().unwrap())
-        .collect();
-    assert!(quota_ns.contains(&"app") && !quota_ns.contains(&"default"));
-    assert!(all["/apis/networking.k8s.io/v1/ingressclasses"].is_empty());
+        .map(|i| {
+            format!(
+                "{}/{}",
+                i["metadata"]["namespace"].as_str().unwrap_or(""),
+                i["metadata"]["name"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+/// The `spec` flag of every pod that sets it.
+fn pods_with(pods: &[Value], flag: &str) -> Vec<String> {
+    ns_names(
+        &pods
+            .iter()
+            .filter(|p| p["spec"][flag] == true)
+            .cloned()
+            .collect::<Vec<_>>(),
+    )
+}
+
+/// A default install: Kubernetes answers with MKE's own workloads only.
+#[tokio::test]
+async fn kube_shapes() {
+    let sim = default_sim();
+    let c = bundle(&sim);
+    let k = &sim.kube_url;
+    let all = kube_lists(&sim).await;
+    let pods = &all["/api/v1/pods"];
+    assert!(
+        pods.iter()
+            .all(|p| p["metadata"]["namespace"] == "kube-system"),
+        "{:?}",
+        ns_names(pods)
+    );
+    assert_eq!(
+        pods_with(pods, "hostNetwork"),
+        [
+            "kube-system/calico-node-m4q8z",
+            "kube-system/calico-node-t9w3d",
+            "kube-system/calico-node-7xk2p"
+        ]
+    );
+    assert!(pods_with(pods, "hostPID").is_empty() && pods_with(pods, "hostIPC").is_empty());
+    assert_eq!(
+        ns_names(&all["/api/v1/services"]),
+        [
+            "default/kubernetes",
+            "kube-system/kube-dns",
+            "kube-system/ucp-metrics"
+        ]
+    );
+    for empty in [
+        "/api/v1/resourcequotas",
+        "/api/v1/persistentvolumes",
+        "/apis/storage.k8s.io/v1/storageclasses",
+        "/apis/apps/v1/statefulsets",
+        "/apis/networking.k8s.io/v1/ingressclasses",
+    ] {
+        assert!(all[empty].is_empty(), "{empty}");
+    }
     for node in names(&all["/api/v1/nodes"], "/metadata/name") {
         let cz = get_ok(&c, &format!("{k}/api/v1/nodes/{node}/proxy/configz")).await;
         assert_eq!(
@@ -1664,4 +1701,1009 @@ async fn secrets_appear_in_raw_responses() {
     // Scenario secrets are fresh for every start.
     let other = default_sim();
     assert!(other.secrets().iter().all(|s| !secrets.contains(s)));
+}
+
+// ---- the other named scenarios ---------------------------------------------
+
+/// Every scenario folder under `tests/sim/scenarios`.
+const SCENARIOS: [&str; 4] = ["default", "mixed", "hardened", "no-msr"];
+
+/// The Standard Mandatory DoD Notice and Consent Banner, exactly as the
+/// DISA RHEL 9 STIG check text (RHEL-09-211020) gives it.
+const DOD_BANNER: &str = "You are accessing a U.S. Government (USG) Information System (IS) that is provided for USG-authorized use only.\n\nBy using this IS (which includes any device attached to this IS), you consent to the following conditions:\n\n-The USG routinely intercepts and monitors communications on this IS for purposes including, but not limited to, penetration testing, COMSEC monitoring, network operations and defense, personnel misconduct (PM), law enforcement (LE), and counterintelligence (CI) investigations.\n\n-At any time, the USG may inspect and seize data stored on this IS.\n\n-Communications using, or data stored on, this IS are not private, are subject to routine monitoring, interception, and search, and may be disclosed or used for any USG-authorized purpose.\n\n-This IS includes security measures (e.g., authentication and access controls) to protect USG interests--not for your personal benefit or privacy.\n\n-Notwithstanding the above, using this IS does not constitute consent to PM, LE or CI investigative searching or monitoring of the content of privileged communications, or work product, related to personal representation or services by attorneys, psychotherapists, or clergy, and their assistants. Such communications and work product are private and confidential. See User Agreement for details.";
+
+fn named(name: &'static str) -> Sim {
+    Sim::start(SimConfig::with_scenario(Scenario::Named(name)))
+}
+
+async fn config_toml(sim: &Sim) -> toml::Table {
+    let (status, body) = text(
+        &bundle(sim),
+        &format!("{}/api/ucp/config-toml", sim.mke_url),
+    )
+    .await;
+    assert_eq!(status, 200);
+    body.parse()
+        .unwrap_or_else(|e| panic!("config-toml is not TOML: {e}"))
+}
+
+/// A dotted path into config-toml.
+fn cfg_at(cfg: &toml::Table, path: &str) -> toml::Value {
+    let mut v = toml::Value::Table(cfg.clone());
+    for k in path.split('.') {
+        v = v
+            .get(k)
+            .unwrap_or_else(|| panic!("config-toml has no {path}"))
+            .clone();
+    }
+    v
+}
+
+/// Hostname → (swarm, kubernetes) orchestrator labels of `GET /nodes`.
+fn orchestrators(nodes: &Value) -> std::collections::BTreeMap<String, (String, String)> {
+    nodes
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| {
+            let l = &n["Spec"]["Labels"];
+            (
+                n["Description"]["Hostname"].as_str().unwrap().to_string(),
+                (
+                    l["com.docker.ucp.orchestrator.swarm"]
+                        .as_str()
+                        .unwrap()
+                        .to_string(),
+                    l["com.docker.ucp.orchestrator.kubernetes"]
+                        .as_str()
+                        .unwrap()
+                        .to_string(),
+                ),
+            )
+        })
+        .collect()
+}
+
+/// Every container's inspect body, by `node/name`.
+async fn inspect_all(sim: &Sim) -> std::collections::BTreeMap<String, Value> {
+    let c = bundle(sim);
+    let m = &sim.mke_url;
+    let mut out = std::collections::BTreeMap::new();
+    for s in get_ok(&c, &format!("{m}/containers/json?all=1"))
+        .await
+        .as_array()
+        .unwrap()
+    {
+        let v = get_ok(
+            &c,
+            &format!("{m}/containers/{}/json", s["Id"].as_str().unwrap()),
+        )
+        .await;
+        let key = format!(
+            "{}/{}",
+            v["Node"]["Name"].as_str().unwrap(),
+            v["Name"].as_str().unwrap().trim_start_matches('/')
+        );
+        assert_eq!(s["Names"][0].as_str(), Some(format!("/{key}").as_str()));
+        assert!(out.insert(key.clone(), v).is_none(), "{key} twice");
+    }
+    out
+}
+
+/// The project convention for MKE/MSR/Kubernetes system containers.
+fn is_system(v: &Value) -> bool {
+    let name = v["Name"].as_str().unwrap().trim_start_matches('/');
+    let image = v["Config"]["Image"].as_str().unwrap();
+    let labels = &v["Config"]["Labels"];
+    [
+        "mirantis/ucp-",
+        "docker/ucp-",
+        "mirantis/dtr-",
+        "registry.mirantis.com/msr/",
+    ]
+    .iter()
+    .any(|p| image.starts_with(p))
+        || ["ucp-", "dtr-", "k8s_"].iter().any(|p| name.starts_with(p))
+        || labels.get("com.docker.ucp.version").is_some()
+        || labels.get("com.docker.dtr.version").is_some()
+}
+
+fn security_opts(v: &Value) -> Vec<String> {
+    v["HostConfig"]["SecurityOpt"]
+        .as_array()
+        .map(|a| a.iter().map(|x| x.as_str().unwrap().to_string()).collect())
+        .unwrap_or_default()
+}
+
+fn mounts_docker_sock(v: &Value) -> bool {
+    let binds = v["HostConfig"]["Binds"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let mounts = v["Mounts"].as_array().cloned().unwrap_or_default();
+    binds
+        .iter()
+        .any(|b| b.as_str().unwrap().contains("docker.sock"))
+        || mounts.iter().any(|m| {
+            m["Source"].as_str().unwrap_or("").contains("docker.sock")
+                || m["Destination"]
+                    .as_str()
+                    .unwrap_or("")
+                    .contains("docker.sock")
+        })
+}
+
+/// Host ports a container publishes.
+fn host_ports(v: &Value) -> Vec<u16> {
+    v["NetworkSettings"]["Ports"]
+        .as_object()
+        .unwrap()
+        .values()
+        .filter_map(Value::as_array)
+        .flatten()
+        .filter_map(|b| b["HostPort"].as_str()?.parse().ok())
+        .filter(|p| *p != 0)
+        .collect()
+}
+
+/// Every named scenario starts, serves each document the collector reads,
+/// and its documents agree with each other: containers sit on listed nodes
+/// with those nodes' orchestrator labels, pods on Kubernetes nodes, every
+/// node has a kubelet configz, grants name listed subjects, MSR answers
+/// exactly when config-toml lists a registry, and so on.
+#[tokio::test]
+async fn every_named_scenario_serves_consistent_key_documents() {
+    for name in SCENARIOS {
+        let sim = named(name);
+        let c = bundle(&sim);
+        let m = &sim.mke_url;
+        let cfg = config_toml(&sim).await;
+        let version = get_ok(&c, &format!("{m}/version")).await;
+        let info = get_ok(&c, &format!("{m}/info")).await;
+        assert_eq!(info["ServerVersion"], version["Version"], "{name}");
+        let installed = version["Version"]
+            .as_str()
+            .unwrap()
+            .trim_start_matches("ucp/");
+
+        let nodes = get_ok(&c, &format!("{m}/nodes")).await;
+        let orch = orchestrators(&nodes);
+        assert_eq!(orch.len(), 3, "{name}");
+        for (swarm, kube) in orch.values() {
+            assert!(["true", "false"].contains(&swarm.as_str()), "{name}");
+            assert!(["true", "false"].contains(&kube.as_str()), "{name}");
+        }
+        // /info answers for the manager, with its labels.
+        let mgr = &orch[info["Name"].as_str().unwrap()];
+        let info_labels: Vec<&str> = info["Labels"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l.as_str().unwrap())
+            .collect();
+        assert!(
+            info_labels.contains(&format!("com.docker.ucp.orchestrator.swarm={}", mgr.0).as_str())
+        );
+        assert!(
+            info_labels
+                .contains(&format!("com.docker.ucp.orchestrator.kubernetes={}", mgr.1).as_str())
+        );
+
+        let ctrs = inspect_all(&sim).await;
+        let summary = get_ok(&c, &format!("{m}/containers/json?all=1")).await;
+        assert_eq!(summary.as_array().unwrap().len(), ctrs.len());
+        assert_eq!(
+            info["Containers"].as_u64(),
+            Some(ctrs.len() as u64),
+            "{name}"
+        );
+        for (key, v) in &ctrs {
+            let node = v["Node"]["Name"].as_str().unwrap();
+            let (swarm, kube) = orch
+                .get(node)
+                .unwrap_or_else(|| panic!("{name}: {key} on an unknown node"));
+            let labels = &v["Node"]["Labels"];
+            assert_eq!(
+                labels["com.docker.ucp.orchestrator.swarm"],
+                swarm.as_str(),
+                "{name} {key}"
+            );
+            assert_eq!(
+                labels["com.docker.ucp.orchestrator.kubernetes"],
+                kube.as_str(),
+                "{name} {key}"
+            );
+            // Swarm user workloads only on Swarm nodes.
+            assert!(
+                is_system(v) || swarm == "true",
+                "{name}: {key} on a Kubernetes-only node"
+            );
+            if is_system(v)
+                && v["Config"]["Labels"]
+                    .get("com.docker.ucp.version")
+                    .is_some()
+            {
+                assert_eq!(
+                    v["Config"]["Labels"]["com.docker.ucp.version"], installed,
+                    "{name} {key}"
+                );
+            }
+            let id = v["Id"].as_str().unwrap();
+            let (status, top) = get(&c, &format!("{m}/containers/{id}/top?ps_args=-ef")).await;
+            match v["State"]["Running"].as_bool().unwrap() {
+                true => assert!(
+                    status == 200 && top["Processes"].as_array().is_some_and(|p| !p.is_empty()),
+                    "{name} {key}"
+                ),
+                false => assert_eq!(status, 409, "{name} {key}"),
+            }
+        }
+        for path in [
+            "/services",
+            "/secrets",
+            "/tasks",
+            "/images/json",
+            "/networks",
+            "/roles",
+            "/collections?limit=100",
+        ] {
+            assert!(
+                get_ok(&c, &format!("{m}{path}")).await.is_array(),
+                "{name} {path}"
+            );
+        }
+        let tasks = get_ok(&c, &format!("{m}/tasks")).await;
+        let services = get_ok(&c, &format!("{m}/services")).await;
+        let service_ids: Vec<&str> = services
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["ID"].as_str().unwrap())
+            .collect();
+        let node_ids: Vec<&str> = nodes
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["ID"].as_str().unwrap())
+            .collect();
+        for t in tasks.as_array().unwrap() {
+            assert!(
+                service_ids.contains(&t["ServiceID"].as_str().unwrap()),
+                "{name}: task of an unknown service"
+            );
+            assert!(
+                node_ids.contains(&t["NodeID"].as_str().unwrap()),
+                "{name}: task on an unknown node"
+            );
+        }
+
+        // eNZi: every organisation's teams and every team's members answer.
+        let (accounts, _) = enzi_pages(
+            &c,
+            &format!("{m}/enzi/v0/accounts?filter=all"),
+            "accounts",
+            None,
+        )
+        .await;
+        let ids: Vec<&str> = accounts.iter().map(|a| a["id"].as_str().unwrap()).collect();
+        let mut team_ids = Vec::new();
+        for org in accounts.iter().filter(|a| a["isOrg"] == true) {
+            let org = org["name"].as_str().unwrap();
+            let (teams, _) = enzi_pages(
+                &c,
+                &format!("{m}/enzi/v0/accounts/{org}/teams"),
+                "teams",
+                None,
+            )
+            .await;
+            for t in &teams {
+                team_ids.push(t["id"].as_str().unwrap().to_string());
+                let team = t["name"].as_str().unwrap();
+                enzi_pages(
+                    &c,
+                    &format!("{m}/enzi/v0/accounts/{org}/teams/{team}/members"),
+                    "members",
+                    None,
+                )
+                .await;
+            }
+        }
+        let grants = get_ok(
+            &c,
+            &format!("{m}/collectionGrants?subjectType=all&expandUser=true&showPaths=true"),
+        )
+        .await;
+        let collections = get_ok(&c, &format!("{m}/collections?limit=100")).await;
+        for g in grants["grants"].as_array().unwrap() {
+            let subject = g["subjectID"].as_str().unwrap();
+            assert!(
+                ids.contains(&subject) || team_ids.iter().any(|t| t == subject),
+                "{name}: grant to unknown {subject}"
+            );
+            assert!(
+                grants["subjects"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|s| s["id"] == subject),
+                "{name}: {subject} not expanded"
+            );
+            let object = g["objectID"].as_str().unwrap();
+            let path = collections
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|x| x["id"] == object)
+                .map(|x| x["path"].clone());
+            assert!(
+                path.is_some() || object.starts_with("kubernetesnamespaces:"),
+                "{name}: grant on unknown {object}"
+            );
+            if let Some(path) = path {
+                assert_eq!(g["objectPath"], path, "{name}");
+            }
+        }
+        let auth = get_ok(&c, &format!("{m}/enzi/v0/config/auth")).await;
+        assert_eq!(
+            auth["backend"].as_str(),
+            cfg_at(&cfg, "auth.backend").as_str(),
+            "{name}"
+        );
+        get_ok(&c, &format!("{m}/enzi/v0/config/auth/ldap")).await;
+
+        // Kubernetes: every node has a configz, pods sit on listed nodes,
+        // namespaced items in listed namespaces.
+        let kube = kube_lists(&sim).await;
+        let knodes = names(&kube["/api/v1/nodes"], "/metadata/name");
+        assert_eq!(knodes, orch.keys().cloned().collect::<Vec<_>>(), "{name}");
+        for node in &knodes {
+            let cz = get_ok(
+                &c,
+                &format!("{}/api/v1/nodes/{node}/proxy/configz", sim.kube_url),
+            )
+            .await;
+            assert!(
+                cz["kubeletconfig"]["protectKernelDefaults"].is_boolean(),
+                "{name} {node}"
+            );
+        }
+        let namespaces = names(&kube["/api/v1/namespaces"], "/metadata/name");
+        for (path, items) in &kube {
+            for i in items {
+                if let Some(ns) = i["metadata"]["namespace"].as_str() {
+                    assert!(
+                        namespaces.iter().any(|n| n == ns),
+                        "{name} {path}: namespace {ns}"
+                    );
+                }
+            }
+        }
+        for p in &kube["/api/v1/pods"] {
+            assert!(
+                knodes.iter().any(|n| p["spec"]["nodeName"] == n.as_str()),
+                "{name}"
+            );
+        }
+
+        // MSR exactly when config-toml lists a registry.
+        let registries = cfg
+            .get("registries")
+            .and_then(|r| r.as_array())
+            .map_or(0, |r| r.len());
+        assert_eq!(sim.msr_url.is_some(), registries > 0, "{name}");
+        let ca = std::fs::read_to_string(&sim.ca_pem).unwrap();
+        assert_eq!(text(&c, &format!("{m}/ca")).await, (200, ca.clone()));
+        if let Some(msr) = &sim.msr_url {
+            assert_eq!(text(&c, &format!("{msr}/ca")).await, (200, ca));
+            for path in [
+                "/api/v0/meta/settings",
+                "/api/v0/meta/features",
+                "/api/v0/imagescan/status",
+            ] {
+                assert!(msr_ok(&sim, &c, path).await.is_object(), "{name} {path}");
+            }
+            let repos = msr_ok(&sim, &c, "/api/v0/repositories?pageSize=100").await;
+            let (orgs, _) = enzi_pages(
+                &c,
+                &format!("{msr}/enzi/v0/accounts?filter=orgs"),
+                "accounts",
+                Some((&sim.msr_user, &sim.msr_password)),
+            )
+            .await;
+            for org in &orgs {
+                let org = org["name"].as_str().unwrap();
+                msr_ok(&sim, &c, &format!("/enzi/v0/accounts/{org}/teams")).await;
+            }
+            let mut pages = 0;
+            let mut next = String::new();
+            loop {
+                pages += 1;
+                let resp = msr_get(
+                    &sim,
+                    &c,
+                    &format!("/api/v0/repositories?pageSize=10&pageStart={next}"),
+                )
+                .send()
+                .await
+                .unwrap();
+                let h = resp.headers().clone();
+                let v: Value = serde_json::from_slice(&resp.bytes().await.unwrap()).unwrap();
+                for r in v["repositories"].as_array().unwrap() {
+                    let (ns, repo) = (
+                        r["namespace"].as_str().unwrap(),
+                        r["name"].as_str().unwrap(),
+                    );
+                    assert!(
+                        orgs.iter().any(|o| o["name"] == ns),
+                        "{name}: {ns} is no MSR org"
+                    );
+                    msr_ok(
+                        &sim,
+                        &c,
+                        &format!("/api/v0/repositories/{ns}/{repo}/teamAccess"),
+                    )
+                    .await;
+                    msr_ok(
+                        &sim,
+                        &c,
+                        &format!("/api/v0/repositoryNamespaces/{ns}/teamAccess"),
+                    )
+                    .await;
+                }
+                match h.get("X-Next-Page-Start") {
+                    Some(n) => next = n.to_str().unwrap().to_string(),
+                    None => break,
+                }
+                assert!(pages < 10);
+            }
+            assert!(repos["repositories"].is_array());
+        }
+    }
+}
+
+/// "mixed": the manager runs both orchestrators, one worker each; user
+/// workloads on Kubernetes break the rules in every way the brief lists.
+#[tokio::test]
+async fn mixed_scenario_has_kubernetes_offenders() {
+    let sim = named("mixed");
+    let c = bundle(&sim);
+    let cfg = config_toml(&sim).await;
+    assert_eq!(
+        cfg_at(&cfg, "scheduling_configuration.default_node_orchestrator").as_str(),
+        Some("kubernetes")
+    );
+    assert_eq!(
+        cfg_at(&cfg, "cluster_config.secure_overlay").as_bool(),
+        Some(false)
+    );
+    assert_eq!(
+        cfg_at(&cfg, "cluster_config.kube_protect_kernel_defaults").as_bool(),
+        Some(false)
+    );
+    let orch = orchestrators(&get_ok(&c, &format!("{}/nodes", sim.mke_url)).await);
+    let pair = |s: &str, k: &str| (s.to_string(), k.to_string());
+    assert_eq!(orch["mke-mgr-1"], pair("true", "true"));
+    assert_eq!(orch["mke-wkr-1"], pair("true", "false"));
+    assert_eq!(orch["mke-wkr-2"], pair("false", "true"));
+
+    let kube = kube_lists(&sim).await;
+    let pods = &kube["/api/v1/pods"];
+    let debugger = ["default/node-debugger-mke-wkr-2".to_string()];
+    assert!(pods_with(pods, "hostNetwork").contains(&debugger[0]));
+    assert_eq!(pods_with(pods, "hostPID"), debugger);
+    assert_eq!(pods_with(pods, "hostIPC"), debugger);
+    let containers = |p: &Value| p["spec"]["containers"].as_array().unwrap().clone();
+    let privileged: Vec<String> = pods
+        .iter()
+        .filter(|p| {
+            containers(p)
+                .iter()
+                .any(|c| c["securityContext"]["privileged"] == true)
+        })
+        .map(|p| p["metadata"]["name"].as_str().unwrap().to_string())
+        .collect();
+    assert!(privileged.contains(&"node-debugger-mke-wkr-2".to_string()));
+    assert!(pods.iter().any(|p| containers(p).iter().any(|c| {
+        c["ports"]
+            .as_array()
+            .is_some_and(|ps| ps.iter().any(|x| x["hostPort"] == 80))
+    })));
+    let env: Vec<Value> = pods
+        .iter()
+        .flat_map(containers)
+        .flat_map(|c| c["env"].as_array().cloned().unwrap_or_default())
+        .collect();
+    assert!(
+        env.iter()
+            .any(|e| e.pointer("/valueFrom/secretKeyRef/name").is_some())
+    );
+    let secret_like = regex_like_secret_name;
+    assert!(
+        env.iter().any(|e| secret_like(e["name"].as_str().unwrap())
+            && e["value"]
+                .as_str()
+                .is_some_and(|v| sim.secrets().iter().any(|s| s == v))),
+        "a literal secret value in a pod env"
+    );
+    let services = ns_names(&kube["/api/v1/services"]);
+    assert!(services.contains(&"default/legacy-web".to_string()));
+    assert!(services.contains(&"kube-system/tiller-deploy".to_string()));
+    let quota_ns: Vec<&str> = kube["/api/v1/resourcequotas"]
+        .iter()
+        .map(|q| q["metadata"]["namespace"].as_str().unwrap())
+        .collect();
+    for ns in names(&kube["/api/v1/namespaces"], "/metadata/name") {
+        if ns == "app" {
+            assert!(quota_ns.contains(&"app"));
+        } else {
+            assert!(!quota_ns.contains(&ns.as_str()), "{ns}");
+        }
+    }
+    for node in names(&kube["/api/v1/nodes"], "/metadata/name") {
+        let cz = get_ok(
+            &c,
+            &format!("{}/api/v1/nodes/{node}/proxy/configz", sim.kube_url),
+        )
+        .await;
+        assert_eq!(
+            cz["kubeletconfig"]["protectKernelDefaults"], false,
+            "{node}"
+        );
+    }
+    // The Swarm offenders of "default" are all still there.
+    let ctrs = inspect_all(&sim).await;
+    let user: Vec<&String> = ctrs
+        .iter()
+        .filter(|(_, v)| !is_system(v))
+        .map(|(k, _)| k)
+        .collect();
+    assert_eq!(user.len(), 16, "{user:?}");
+    assert!(user.iter().all(|k| k.starts_with("mke-wkr-1/")), "{user:?}");
+    assert!(ctrs["mke-wkr-1/admin-toolbox"]["HostConfig"]["Privileged"] == true);
+}
+
+/// Env names the rules treat as secret-looking: `(?i)(pass|secret|token|key)`.
+fn regex_like_secret_name(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    ["pass", "secret", "token", "key"]
+        .iter()
+        .any(|w| n.contains(w))
+}
+
+/// "hardened": every setting and workload the evidence can show is
+/// compliant; what remains is MKE's own system containers.
+#[tokio::test]
+async fn hardened_scenario_is_compliant_where_the_evidence_shows_it() {
+    let sim = named("hardened");
+    let c = bundle(&sim);
+    let m = &sim.mke_url;
+    let cfg = config_toml(&sim).await;
+    let int = |p: &str| cfg_at(&cfg, p).as_integer();
+    let str_ = |p: &str| cfg_at(&cfg, p).as_str().map(str::to_string);
+    let bool_ = |p: &str| cfg_at(&cfg, p).as_bool();
+    assert_eq!(int("auth.sessions.lifetime_minutes"), Some(10));
+    assert_eq!(int("auth.sessions.renewal_threshold_minutes"), Some(0));
+    assert_eq!(str_("auth.backend").as_deref(), Some("ldap"));
+    assert_eq!(
+        str_("audit_log_configuration.level").as_deref(),
+        Some("request")
+    );
+    assert_eq!(str_("log_configuration.level").as_deref(), Some("INFO"));
+    assert_eq!(
+        bool_("tracking_configuration.disable_usageinfo"),
+        Some(true)
+    );
+    assert_eq!(bool_("tracking_configuration.disable_tracking"), Some(true));
+    assert_eq!(
+        bool_("trust_configuration.require_content_trust"),
+        Some(true)
+    );
+    assert_eq!(
+        cfg_at(&cfg, "trust_configuration.require_signature_from"),
+        toml::Value::Array(vec!["engineering/release".into()])
+    );
+    assert_eq!(bool_("cluster_config.secure_overlay"), Some(true));
+    assert_eq!(
+        bool_("cluster_config.kube_protect_kernel_defaults"),
+        Some(true)
+    );
+    assert_eq!(
+        bool_("cluster_config.ingress_controller.enabled"),
+        Some(false)
+    );
+    assert_eq!(
+        bool_("scheduling_configuration.enable_admin_ucp_scheduling"),
+        Some(false)
+    );
+    assert!(
+        cfg["scheduling_configuration"]
+            .get("enable_user_ucp_scheduling")
+            .is_none()
+    );
+    assert_eq!(
+        str_("cluster_config.pre_logon_message").as_deref(),
+        Some(DOD_BANNER)
+    );
+    for key in [
+        "priv_attributes_allowed_for_user_accounts",
+        "priv_attributes_allowed_for_service_accounts",
+        "priv_attributes_user_accounts",
+        "priv_attributes_service_accounts",
+    ] {
+        let list = cfg_at(&cfg, &format!("cluster_config.{key}"));
+        assert!(
+            list.as_array()
+                .unwrap()
+                .iter()
+                .all(|a| !a.as_str().unwrap().eq_ignore_ascii_case("hostIPC")),
+            "{key}"
+        );
+    }
+    let auth = get_ok(&c, &format!("{m}/enzi/v0/config/auth")).await;
+    assert_eq!(
+        (auth["backend"].as_str(), auth["samlEnabled"].as_bool()),
+        (Some("ldap"), Some(false))
+    );
+    let ldap = get_ok(&c, &format!("{m}/enzi/v0/config/auth/ldap")).await;
+    assert!(ldap["serverURL"].as_str().unwrap().starts_with("ldaps://"));
+    assert!(!ldap["readerDN"].as_str().unwrap().is_empty());
+    assert!(
+        sim.secrets()
+            .iter()
+            .any(|s| s == ldap["readerPassword"].as_str().unwrap())
+    );
+    assert_eq!(ldap["tlsSkipVerify"], false);
+
+    let info = get_ok(&c, &format!("{m}/info")).await;
+    assert!(
+        info["OperatingSystem"]
+            .as_str()
+            .unwrap()
+            .starts_with("Ubuntu")
+    );
+    let secopts: Vec<&str> = info["SecurityOptions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    for want in ["name=apparmor", "name=seccomp,profile=builtin", "name=fips"] {
+        assert!(secopts.contains(&want), "{want}");
+    }
+    assert_eq!(
+        (info["Driver"].as_str(), info["LoggingDriver"].as_str()),
+        (Some("overlay2"), Some("syslog"))
+    );
+    assert_eq!(
+        get_ok(&c, &format!("{m}/version")).await["Version"],
+        "ucp/3.7.16"
+    );
+    let images = get_ok(&c, &format!("{m}/images/json")).await;
+    for tag in images
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|i| i["RepoTags"].as_array().unwrap())
+    {
+        let tag = tag.as_str().unwrap();
+        if tag.starts_with("mirantis/ucp") || tag.starts_with("docker/ucp") {
+            assert!(tag.ends_with(":3.7.16"), "{tag}");
+        }
+        assert!(
+            !tag.contains("/dtr") && !tag.starts_with("registry.mirantis.com/msr/"),
+            "{tag}"
+        );
+    }
+
+    let ctrs = inspect_all(&sim).await;
+    let (system, user): (Vec<_>, Vec<_>) = ctrs.iter().partition(|(_, v)| is_system(v));
+    assert_eq!(user.len(), 4);
+    for (key, v) in &user {
+        let hc = &v["HostConfig"];
+        assert_eq!(hc["ReadonlyRootfs"], true, "{key}");
+        assert!(
+            security_opts(v).iter().any(|o| [
+                "no-new-privileges",
+                "no-new-privileges:true",
+                "no-new-privileges=true"
+            ]
+            .contains(&o.as_str())),
+            "{key}"
+        );
+        assert_eq!(hc["CpuShares"], 512, "{key}");
+        assert!(hc["Memory"].as_u64().unwrap() > 0, "{key}");
+        assert!(hc["CapAdd"].is_null(), "{key}");
+        assert_eq!(hc["Privileged"], false, "{key}");
+        for ns in ["NetworkMode", "PidMode", "IpcMode", "UsernsMode"] {
+            assert_ne!(hc[ns], "host", "{key} {ns}");
+        }
+        assert!(!mounts_docker_sock(v), "{key}");
+        assert!(host_ports(v).iter().all(|p| *p >= 1024), "{key}");
+        assert_eq!(v["AppArmorProfile"], "docker-default", "{key}");
+    }
+    for (key, v) in &ctrs {
+        assert!(
+            security_opts(v)
+                .iter()
+                .all(|o| !o.to_lowercase().contains("unconfined")),
+            "{key}"
+        );
+        assert_ne!(v["HostConfig"]["UsernsMode"], "host", "{key}");
+        assert!(
+            v["AppArmorProfile"] != "unconfined" || v["HostConfig"]["Privileged"] == true,
+            "{key}"
+        );
+        assert!(v["HostConfig"]["CapAdd"].is_null(), "{key}");
+        if v["State"]["Running"] == true {
+            let top = get_ok(
+                &c,
+                &format!(
+                    "{m}/containers/{}/top?ps_args=-ef",
+                    v["Id"].as_str().unwrap()
+                ),
+            )
+            .await;
+            for p in top["Processes"].as_array().unwrap() {
+                assert!(!p[7].as_str().unwrap().contains("sshd"), "{key}");
+            }
+        }
+    }
+    // MKE's own containers look like MKE's: privileged, host namespaces,
+    // the Docker socket and port 443 are all there.
+    let any = |f: &dyn Fn(&Value) -> bool| system.iter().any(|(_, v)| f(v));
+    assert!(any(&|v| v["HostConfig"]["Privileged"] == true));
+    assert!(any(&|v| v["HostConfig"]["NetworkMode"] == "host"));
+    assert!(any(&|v| v["HostConfig"]["PidMode"] == "host"));
+    assert!(any(&mounts_docker_sock));
+    assert!(any(&|v| host_ports(v).contains(&443)));
+    assert!(
+        ctrs.values()
+            .all(|v| v["HostConfig"]["LogConfig"]["Type"] == "syslog")
+    );
+
+    let networks = get_ok(&c, &format!("{m}/networks")).await;
+    for n in networks.as_array().unwrap() {
+        match n["Scope"].as_str().unwrap() {
+            "local" => assert!(["bridge", "host", "null"].contains(&n["Driver"].as_str().unwrap())),
+            _ => {
+                assert_eq!(n["Driver"], "overlay", "{}", n["Name"]);
+                assert!(n["Options"].get("encrypted").is_some(), "{}", n["Name"]);
+            }
+        }
+    }
+    let grants = get_ok(
+        &c,
+        &format!("{m}/collectionGrants?subjectType=all&expandUser=true&showPaths=true"),
+    )
+    .await;
+    assert!(
+        grants["grants"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|g| !(g["roleID"] == "scheduler" && g["objectID"] == "swarm"))
+    );
+
+    let kube = kube_lists(&sim).await;
+    let services = ns_names(&kube["/api/v1/services"]);
+    assert!(
+        services
+            .iter()
+            .filter(|s| s.starts_with("default/"))
+            .eq(["default/kubernetes"].iter())
+    );
+    assert!(
+        services
+            .iter()
+            .filter(|s| s.starts_with("kube-system/"))
+            .eq(["kube-system/kube-dns", "kube-system/ucp-metrics"].iter())
+    );
+    let quotas = &kube["/api/v1/resourcequotas"];
+    for ns in names(&kube["/api/v1/namespaces"], "/metadata/name") {
+        if ns.starts_with("kube-") {
+            continue;
+        }
+        assert!(
+            quotas
+                .iter()
+                .any(|q| q["metadata"]["namespace"] == ns.as_str()
+                    && q["spec"]["hard"]["limits.cpu"].is_string()
+                    && q["spec"]["hard"]["limits.memory"].is_string()),
+            "{ns} has no quota with limits"
+        );
+    }
+    let pods = &kube["/api/v1/pods"];
+    assert!(pods_with(pods, "hostPID").is_empty() && pods_with(pods, "hostIPC").is_empty());
+    assert!(
+        pods_with(pods, "hostNetwork")
+            .iter()
+            .all(|p| p.starts_with("kube-system/calico-node-"))
+    );
+    for p in pods {
+        for ctr in p["spec"]["containers"].as_array().unwrap() {
+            let privileged = ctr["securityContext"]["privileged"] == true;
+            assert!(
+                !privileged
+                    || p["metadata"]["name"]
+                        .as_str()
+                        .unwrap()
+                        .starts_with("calico-node-")
+            );
+            assert!(
+                ctr["ports"]
+                    .as_array()
+                    .is_none_or(|ps| ps.iter().all(|x| x.get("hostPort").is_none()))
+            );
+            for e in ctr["env"].as_array().cloned().unwrap_or_default() {
+                assert!(
+                    !(regex_like_secret_name(e["name"].as_str().unwrap())
+                        && e.get("value").is_some()),
+                    "{e}"
+                );
+            }
+        }
+    }
+    for node in names(&kube["/api/v1/nodes"], "/metadata/name") {
+        let cz = get_ok(
+            &c,
+            &format!("{}/api/v1/nodes/{node}/proxy/configz", sim.kube_url),
+        )
+        .await;
+        assert_eq!(cz["kubeletconfig"]["protectKernelDefaults"], true, "{node}");
+    }
+
+    let settings = msr_ok(&sim, &c, "/api/v0/meta/settings").await;
+    assert_eq!(
+        (
+            settings["createRepositoryOnPush"].as_bool(),
+            settings["reportAnalytics"].as_bool(),
+            settings["scanningEnabled"].as_bool()
+        ),
+        (Some(false), Some(false), Some(true))
+    );
+    let scan = msr_ok(&sim, &c, "/api/v0/imagescan/status").await;
+    assert_eq!(scan["last_db_update_failed"], false);
+    assert!(scan["db_version"].as_u64().unwrap() > 0);
+    assert!(scan["db_updated_at"].as_str().unwrap().starts_with("2025-"));
+}
+
+/// DER `(attribute OID last byte, value)` pairs of every X.501 name
+/// attribute in a certificate, in order: the issuer's come before the
+/// subject's. 3 = CN, 10 = O.
+fn name_attributes(der: &[u8]) -> Vec<(u8, String)> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i + 7 < der.len() {
+        if der[i..i + 4] == [0x06, 0x03, 0x55, 0x04] && [0x0c, 0x13].contains(&der[i + 5]) {
+            let len = der[i + 6] as usize;
+            if let Some(v) = der.get(i + 7..i + 7 + len) {
+                out.push((der[i + 4], String::from_utf8_lossy(v).into_owned()));
+            }
+            i += 7 + len;
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
+/// The certificate chain a listener presents (no client certificate).
+async fn server_chain(ca: &Path, url: &str) -> Vec<Vec<u8>> {
+    let connector = tokio_rustls::TlsConnector::from(Arc::new(tls(ca, None, false)));
+    let tcp = tokio::net::TcpStream::connect(url.trim_start_matches("https://"))
+        .await
+        .unwrap();
+    let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+    let stream = connector.connect(name, tcp).await.unwrap();
+    stream
+        .get_ref()
+        .1
+        .peer_certificates()
+        .unwrap()
+        .iter()
+        .map(|c| c.to_vec())
+        .collect()
+}
+
+/// "hardened" is signed by a DoD-like CA named in its `pki.json`, on
+/// every listener; "default" keeps MKE's generated root.
+#[tokio::test]
+async fn hardened_ca_is_dod_like_and_default_is_mke_generated() {
+    for (name, cn, org) in [
+        ("hardened", "DOD TEST ROOT CA 7", "U.S. Government"),
+        (
+            "default",
+            "MKE Root CA",
+            "Mirantis Kubernetes Engine (simulator)",
+        ),
+    ] {
+        let sim = named(name);
+        let pem = std::fs::read(&sim.ca_pem).unwrap();
+        let ca = CertificateDer::from_pem_slice(&pem).unwrap();
+        let attrs = name_attributes(&ca);
+        // Self-signed: issuer and subject both carry the name.
+        let cns: Vec<&str> = attrs
+            .iter()
+            .filter(|(k, _)| *k == 3)
+            .map(|(_, v)| v.as_str())
+            .collect();
+        assert_eq!(cns, [cn, cn], "{name}");
+        assert!(attrs.contains(&(10, org.to_string())), "{name}: {attrs:?}");
+        let mut urls = vec![sim.mke_url.clone(), sim.kube_url.clone()];
+        urls.extend(sim.msr_url.clone());
+        for url in urls {
+            let chain = server_chain(&sim.ca_pem, &url).await;
+            assert_eq!(chain.len(), 2, "{name} {url}");
+            assert_eq!(chain[1], ca.to_vec(), "{name} {url}: chain ends in the CA");
+            let leaf = name_attributes(&chain[0]);
+            assert_eq!(
+                leaf.iter().find(|(k, _)| *k == 3).map(|(_, v)| v.as_str()),
+                Some(cn),
+                "{name} {url}: issuer"
+            );
+        }
+        let looks_generated =
+            ["MKE", "UCP"].iter().any(|w| cn.contains(w)) && cn.contains("Root CA");
+        assert_eq!(looks_generated, name == "default");
+    }
+    // A misspelt pki.json key is an error, not a silent MKE root.
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(&Sim::scenario_dir("no-msr"), tmp.path());
+    std::fs::write(
+        tmp.path().join("pki.json"),
+        r#"{"ca_cn": "DOD TEST ROOT CA 7"}"#,
+    )
+    .unwrap();
+    let err = Sim::try_start(SimConfig::with_scenario(Scenario::Dir(
+        tmp.path().to_path_buf(),
+    )))
+    .err()
+    .unwrap();
+    assert!(
+        err.contains("pki.json") && err.contains("unknown key ca_cn"),
+        "{err}"
+    );
+}
+
+/// "no-msr": the default install without MSR: no listener, no registry in
+/// config-toml, no MSR images and no image from an MSR host.
+#[tokio::test]
+async fn no_msr_scenario_has_no_registry_anywhere() {
+    let sim = named("no-msr");
+    assert!(sim.msr_url.is_none());
+    let c = bundle(&sim);
+    let m = &sim.mke_url;
+    let (_, toml_text) = text(&c, &format!("{m}/api/ucp/config-toml")).await;
+    let cfg: toml::Table = toml_text.parse().unwrap();
+    assert!(cfg.get("registries").is_none());
+    assert_eq!(
+        cfg_at(&cfg, "scheduling_configuration.default_node_orchestrator").as_str(),
+        Some("swarm")
+    );
+    assert!(
+        orchestrators(&get_ok(&c, &format!("{m}/nodes")).await)
+            .values()
+            .all(|(s, k)| s == "true" && k == "false")
+    );
+    let mut served = toml_text;
+    for path in [
+        "/images/json",
+        "/containers/json?all=1",
+        "/services",
+        "/tasks",
+    ] {
+        served.push_str(&text(&c, &format!("{m}{path}")).await.1);
+    }
+    served.push_str(&text(&c, &format!("{}/api/v1/pods", sim.kube_url)).await.1);
+    for needle in ["registry.mirantis.com/msr", "/dtr-", "msr.example.mil"] {
+        assert!(!served.contains(needle), "{needle}");
+    }
+    // Everything else is the default install.
+    let default = default_sim();
+    let count = |s: &Sim| {
+        let c = bundle(s);
+        let url = format!("{}/containers/json?all=1", s.mke_url);
+        async move { get_ok(&c, &url).await.as_array().unwrap().len() }
+    };
+    assert_eq!(count(&sim).await, count(&default).await);
 }

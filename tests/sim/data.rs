@@ -377,21 +377,28 @@ fn bytes(v: &Value) -> Bytes {
     Bytes::from(serde_json::to_vec(v).unwrap_or_default())
 }
 
+/// The folder a scenario's files come from (scenario "default" for
+/// `Synthetic`).
+pub(super) fn dir_of(source: &Source) -> PathBuf {
+    match source {
+        Source::Named(name) => super::Sim::scenario_dir(name),
+        Source::Dir(dir) => dir.clone(),
+        Source::Synthetic { .. } => super::Sim::scenario_dir("default"),
+    }
+}
+
 pub(super) fn load(
     source: &Source,
     pki: &Pki,
     secrets: &mut SecretBook,
 ) -> Result<Scenario, String> {
-    let (dir, synthetic) = match source {
-        Source::Named(name) => (super::Sim::scenario_dir(name), None),
-        Source::Dir(dir) => (dir.clone(), None),
+    let dir = dir_of(source);
+    let synthetic = match source {
         Source::Synthetic {
             containers,
             running,
-        } => (
-            super::Sim::scenario_dir("default"),
-            Some((*containers, *running)),
-        ),
+        } => Some((*containers, *running)),
+        _ => None,
     };
     if !dir.join("mke").is_dir() {
         return Err(format!("scenario {} has no mke/ folder", dir.display()));

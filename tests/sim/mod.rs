@@ -161,7 +161,8 @@ pub struct Sim {
     /// `None` when the scenario has no `msr/` folder (no MSR listener).
     pub msr_url: Option<String>,
     /// The CA that signed every server certificate and the bundle client
-    /// certificate (subject CN "MKE Root CA").
+    /// certificate: subject CN "MKE Root CA" (MKE's generated root), or the
+    /// name in the scenario's `pki.json`.
     pub ca_pem: PathBuf,
     /// The unpacked client bundle: ca.pem cert.pem key.pem cert.pub kube.yml
     /// env.sh env.ps1 env.cmd and the nested ucp-docker-bundle.zip.
@@ -202,7 +203,8 @@ impl Sim {
             .tempdir()
             .map_err(|e| format!("creating the temp dir: {e}"))?;
 
-        let pki = pki::Pki::generate(cfg.expired_server_cert)?;
+        let ca_subject = pki::CaSubject::of_scenario(&data::dir_of(&cfg.scenario))?;
+        let pki = pki::Pki::generate(cfg.expired_server_cert, &ca_subject)?;
         let mut secrets = data::SecretBook::default();
         let scenario = data::load(&cfg.scenario, &pki, &mut secrets)?;
 

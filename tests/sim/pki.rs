@@ -139,9 +139,58 @@ fn set_validity(params: &mut CertificateParams) {
     params.not_after = date_time_ymd(year + 2, 1, 1);
 }
 
+/// Subject of the simulator CA: MKE's generated root unless the scenario's
+/// optional `pki.json` names another, e.g. a DoD-issued one:
+/// `{"ca_common_name": "DOD TEST ROOT CA 7", "ca_organization": "U.S. Government"}`.
+#[derive(Clone, Debug, PartialEq)]
+pub(super) struct CaSubject {
+    pub common_name: String,
+    pub organization: String,
+}
+
+impl Default for CaSubject {
+    fn default() -> Self {
+        CaSubject {
+            common_name: "MKE Root CA".into(),
+            organization: "Mirantis Kubernetes Engine (simulator)".into(),
+        }
+    }
+}
+
+impl CaSubject {
+    /// Reads `<scenario>/pki.json` when there is one; both keys are
+    /// optional, any other key is an error (a misspelt key must not
+    /// silently leave the MKE-generated CA in place).
+    pub fn of_scenario(dir: &Path) -> Result<CaSubject, String> {
+        let path = dir.join("pki.json");
+        let mut subject = CaSubject::default();
+        if !path.exists() {
+            return Ok(subject);
+        }
+        let bad = |why: &str| format!("{}: {why}", path.display());
+        let raw = std::fs::read(&path).map_err(|e| bad(&e.to_string()))?;
+        let v: serde_json::Value =
+            serde_json::from_slice(&raw).map_err(|e| bad(&format!("not JSON: {e}")))?;
+        let obj = v.as_object().ok_or_else(|| bad("expected an object"))?;
+        for (key, value) in obj {
+            let text = value
+                .as_str()
+                .filter(|s| !s.trim().is_empty())
+                .ok_or_else(|| bad(&format!("{key} must be a non-empty string")))?
+                .to_string();
+            match key.as_str() {
+                "ca_common_name" => subject.common_name = text,
+                "ca_organization" => subject.organization = text,
+                _ => return Err(bad(&format!("unknown key {key}"))),
+            }
+        }
+        Ok(subject)
+    }
+}
+
 impl Pki {
-    pub fn generate(expired_mke_cert: bool) -> Result<Pki, String> {
-        let ca = Ca::new("MKE Root CA", "Mirantis Kubernetes Engine (simulator)")?;
+    pub fn generate(expired_mke_cert: bool, subject: &CaSubject) -> Result<Pki, String> {
+        let ca = Ca::new(&subject.common_name, &subject.organization)?;
         let mke = ca.server_leaf("ucp-controller", expired_mke_cert)?;
         let kube = ca.server_leaf("kube-apiserver", false)?;
         let msr = ca.server_leaf("msr.example.mil", false)?;
