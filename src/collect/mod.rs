@@ -24,7 +24,7 @@ pub mod tls;
 pub use bundle::ClientBundle;
 pub use settings::{Environment, Flags, ProcessEnvironment, Secret, Settings};
 
-use crate::evidence::{BundleWriter, CallRecord, Manifest, Target};
+use crate::evidence::{BundleWriter, CallRecord, Manifest, Target, file_safe};
 use http::{Api, Auth, Failure, Fetched, Limits, Login, Transport};
 use serde_json::Value;
 use settings::{DockerEndpoint, KubeSettings, MkeAuth};
@@ -473,30 +473,6 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// A file-name-safe form of a name from an API answer (org, team, node):
-/// other characters become `_`, and a hash keeps distinct names distinct.
-pub(crate) fn file_safe(name: &str) -> String {
-    let clean: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    if clean == name && !name.is_empty() && name != "." && name != ".." {
-        clean
-    } else {
-        format!(
-            "{}-{}",
-            clean.trim_matches('.'),
-            &crate::evidence::sha256_hex(name.as_bytes())[..8]
-        )
-    }
-}
-
 /// What a collection produced, besides the bundle on disk.
 pub struct Summary {
     pub manifest: Manifest,
@@ -822,12 +798,5 @@ mod tests {
         h.insert("x-next-page-start", "tok".parse().unwrap());
         assert_eq!(msr_next_page(&h), "tok");
         assert_eq!(msr_next_page(&reqwest::header::HeaderMap::new()), "");
-    }
-
-    #[test]
-    fn names_from_answers_become_safe_file_names() {
-        assert_eq!(file_safe("engineering"), "engineering");
-        assert!(file_safe("../etc").starts_with("_etc-"));
-        assert_ne!(file_safe("a/b"), file_safe("a_b"));
     }
 }

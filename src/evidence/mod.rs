@@ -67,6 +67,32 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     s
 }
 
+/// A file-name-safe form of a name taken from an API answer (organisation,
+/// team, node): other characters become `_`, and a hash suffix keeps
+/// distinct names distinct. Evidence keys use it, so checks and collectors
+/// agree on where a name's evidence lives.
+pub fn file_safe(name: &str) -> String {
+    let clean: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if clean == name && !name.is_empty() && name != "." && name != ".." {
+        clean
+    } else {
+        format!(
+            "{}-{}",
+            clean.trim_matches('.'),
+            &sha256_hex(name.as_bytes())[..8]
+        )
+    }
+}
+
 /// A relative, forward-slash path that cannot leave the bundle folder.
 fn safe_name(name: &str) -> bool {
     !name.is_empty()
@@ -455,6 +481,13 @@ mod tests {
             ),
             "{e}"
         );
+    }
+
+    #[test]
+    fn names_from_answers_become_safe_file_names() {
+        assert_eq!(file_safe("engineering"), "engineering");
+        assert!(file_safe("../etc").starts_with("_etc-"));
+        assert_ne!(file_safe("a/b"), file_safe("a_b"));
     }
 
     #[test]
