@@ -7,10 +7,12 @@
 
 pub mod archive;
 pub mod catalog;
+pub mod checks;
 pub mod ckl;
 pub mod cklb;
 pub mod cli;
 pub mod collect;
+pub mod evaluate;
 pub mod evidence;
 pub mod model;
 pub mod output;

@@ -1,0 +1,305 @@
+//! From an evidence bundle to a filled checklist: run each rule's check,
+//! apply the organisation's answers, and write finding details and
+//! comments through the templates.
+//!
+//! Rule ids and texts come from the benchmark in use; checks are matched
+//! to its rules by Vuln ID. A rule without a check stays Not_Reviewed, and
+//! a check whose Vuln ID the benchmark lacks is reported and skipped.
+
+use crate::checks::answers::{Answers, Decision};
+use crate::checks::{Facts, Outcome, Policy, registry};
+use crate::evidence::Evidence;
+use crate::model::{Asset, Benchmark, Checklist, Severity, Status, Summary};
+use crate::report::Templates;
+use chrono::NaiveDate;
+use serde::Serialize;
+use uuid::Uuid;
+
+/// Everything an evaluation needs.
+pub struct Inputs<'a> {
+    pub benchmark: &'a Benchmark,
+    pub evidence: &'a Evidence,
+    pub policy: &'a Policy,
+    pub answers: &'a Answers,
+    pub templates: &'a Templates,
+    pub asset: Asset,
+    /// For answer expiry.
+    pub today: NaiveDate,
+    pub stig_uuid: Uuid,
+    /// ISO-8601 time stamped on the rules.
+    pub now: String,
+}
+
+/// The decision on one rule.
+#[derive(Clone, Debug, Serialize)]
+pub struct RuleResult {
+    pub vuln_id: String,
+    pub rule_id: String,
+    pub severity: Severity,
+    pub title: String,
+    /// The final status written to the checklist.
+    pub status: Status,
+    /// What the check said, when there is a check.
+    pub automated: Option<Outcome>,
+    /// What became of an answer for this rule, when there is one.
+    pub answer: Option<String>,
+}
+
+/// The outcome of an evaluation.
+pub struct Evaluation {
+    pub checklist: Checklist,
+    pub results: Vec<RuleResult>,
+    /// Things the user should know (skipped checks, answers not applied).
+    pub notes: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct SourceView {
+    request: String,
+    status: Option<u16>,
+}
+
+#[derive(Serialize)]
+struct AnswerView<'a> {
+    applied: bool,
+    reason: String,
+    status: String,
+    finding_details: &'a str,
+    comments: &'a str,
+    author: &'a str,
+    date: String,
+    expires: Option<String>,
+    source: &'a str,
+}
+
+#[derive(Serialize)]
+struct AutomatedView {
+    status: String,
+}
+
+#[derive(Serialize)]
+struct RuleView<'a> {
+    requirement: &'a str,
+    outcome: &'a Outcome,
+    automated: Option<AutomatedView>,
+    answer: Option<AnswerView<'a>>,
+    sources: Vec<SourceView>,
+    collected_at: &'a str,
+    target: String,
+    tool: String,
+}
+
+/// Runs every check and builds the checklist.
+pub fn evaluate(i: Inputs<'_>) -> Result<Evaluation, minijinja::Error> {
+    let facts = Facts::new(i.evidence);
+    let mut checklist = Checklist::blank(i.asset, &[i.benchmark], &[i.stig_uuid], &i.now);
+    let mut notes = Vec::new();
+    let mut results = Vec::new();
+    let tool = format!("stigkit {}", env!("CARGO_PKG_VERSION"));
+    let target = i
+        .evidence
+        .manifest
+        .target
+        .mke_url
+        .clone()
+        .or_else(|| i.evidence.manifest.target.docker.first().cloned())
+        .unwrap_or_default();
+    for check in registry::CHECKS {
+        if i.benchmark.rule(check.vuln_id).is_none() {
+            notes.push(format!(
+                "check {} skipped: benchmark {} has no such rule",
+                check.vuln_id, i.benchmark.id
+            ));
+        }
+    }
+    let stig = checklist
+        .stigs
+        .first_mut()
+        .expect("one STIG per evaluation");
+    for rule in &mut stig.rules {
+        let vuln = rule.rule.vuln_id.clone();
+        let check = registry::check(&vuln);
+        let outcome = match check {
+            Some(c) => (c.run)(&facts, i.policy),
+            None => Outcome::review("No automated check exists for this rule.")
+                .step("Review this rule by hand."),
+        };
+        let automated = check.map(|_| outcome.status);
+        let mut status = outcome.status;
+        let answer = i.answers.get(&vuln);
+        let mut answer_note = None;
+        let answer_view = answer.map(|a| {
+            let decision = a.decide(outcome.status, i.today);
+            let reason = match &decision {
+                Decision::Applied => String::new(),
+                Decision::Expired(d) => format!("it expired on {d}"),
+                Decision::ConditionNotMet(s) => format!(
+                    "it applies only when the automated status is {}, and it was {}",
+                    list(a.only_when.as_deref().unwrap_or_default()),
+                    label(*s)
+                ),
+                Decision::KeptOpen => {
+                    "the automated check found the rule Open, and an answer never overrides that"
+                        .to_string()
+                }
+            };
+            if decision == Decision::Applied {
+                status = a.status;
+                answer_note = Some(format!("applied answer from {} ({})", a.source, a.author));
+            } else {
+                let note = format!("{vuln}: answer from {} not applied: {reason}", a.source);
+                notes.push(note.clone());
+                answer_note = Some(note);
+            }
+            AnswerView {
+                applied: decision == Decision::Applied,
+                reason,
+                status: label(a.status),
+                finding_details: &a.finding_details,
+                comments: &a.comments,
+                author: &a.author,
+                date: a.date.to_string(),
+                expires: a.expires.map(|d| d.to_string()),
+                source: &a.source,
+            }
+        });
+        let requirement = check.map_or(rule.rule.title.as_str(), |c| c.requirement);
+        let view = RuleView {
+            requirement,
+            outcome: &outcome,
+            automated: automated.map(|s| AutomatedView { status: label(s) }),
+            answer: answer_view,
+            sources: outcome
+                .sources
+                .iter()
+                .filter_map(|k| source(i.evidence, k))
+                .collect(),
+            collected_at: &facts.collected_at,
+            target: target.clone(),
+            tool: tool.clone(),
+        };
+        rule.review.status = status;
+        rule.review.finding_details = i
+            .templates
+            .render("finding_details.txt.j2", &view)?
+            .trim_end()
+            .to_string();
+        rule.review.comments = i
+            .templates
+            .render("comments.txt.j2", &view)?
+            .trim_end()
+            .to_string();
+        results.push(RuleResult {
+            vuln_id: vuln,
+            rule_id: rule.rule.rule_id.clone(),
+            severity: rule.rule.severity,
+            title: rule.rule.title.clone(),
+            status,
+            automated: check.map(|_| outcome),
+            answer: answer_note,
+        });
+    }
+    for a in i.answers.iter() {
+        if i.benchmark.rule(&a.vuln_id).is_none() {
+            notes.push(format!(
+                "answer for {} ({}) skipped: benchmark {} has no such rule",
+                a.vuln_id, a.source, i.benchmark.id
+            ));
+        }
+    }
+    Ok(Evaluation {
+        checklist,
+        results,
+        notes,
+    })
+}
+
+/// CKL spelling of a status, as reviewers know it.
+fn label(s: Status) -> String {
+    match s {
+        Status::NotAFinding => "NotAFinding",
+        Status::Open => "Open",
+        Status::NotApplicable => "Not_Applicable",
+        Status::NotReviewed => "Not_Reviewed",
+    }
+    .to_string()
+}
+
+fn list(s: &[Status]) -> String {
+    s.iter().map(|s| label(*s)).collect::<Vec<_>>().join(" or ")
+}
+
+/// The request behind an evidence key, for finding details.
+fn source(ev: &Evidence, key: &str) -> Option<SourceView> {
+    if key == crate::checks::facts_containers_key() {
+        let lists: Vec<&str> = ev
+            .manifest
+            .calls
+            .iter()
+            .filter(|c| {
+                c.key == "mke/containers"
+                    || (c.key.starts_with("docker/") && c.key.ends_with("/containers"))
+            })
+            .map(|c| c.key.as_str())
+            .collect();
+        let list = lists.first()?;
+        let prefix = list.trim_end_matches("/containers");
+        let inspected = ev
+            .calls_under(&format!("{prefix}/inspect/"))
+            .filter(|c| c.ok())
+            .count();
+        let tops = ev
+            .calls_under(&format!("{prefix}/top/"))
+            .filter(|c| c.ok())
+            .count();
+        let call = ev.call(list)?;
+        return Some(SourceView {
+            request: format!(
+                "GET /containers/json?all=1, then /containers/{{id}}/json for {inspected} and /containers/{{id}}/top for {tops} containers"
+            ),
+            status: call.status,
+        });
+    }
+    let call = ev.call(key).or_else(|| {
+        // Without MKE, Docker facts come from an engine asked directly.
+        let name = key.strip_prefix("mke/")?;
+        let engine = ev
+            .manifest
+            .calls
+            .iter()
+            .find(|c| c.key.starts_with("docker/") && c.key.ends_with(&format!("/{name}")))?;
+        Some(engine)
+    });
+    match call {
+        Some(c) => Some(SourceView {
+            request: format!(
+                "{} {}",
+                if c.method == "TLS" {
+                    "TLS handshake of"
+                } else {
+                    &c.method
+                },
+                c.path
+            ),
+            status: c.status,
+        }),
+        // Families of calls (per node, per organisation) name the pattern.
+        None => {
+            let prefix = format!("{key}/");
+            let family = ev.calls_under(&prefix).next()?;
+            Some(SourceView {
+                request: format!("{} {} (and the like)", family.method, family.path),
+                status: family.status,
+            })
+        }
+    }
+}
+
+/// Counts of a result set, per category.
+pub fn summary(results: &[RuleResult]) -> Summary {
+    let mut s = Summary::default();
+    for r in results {
+        s.add(r.severity, r.status);
+    }
+    s
+}
