@@ -34,9 +34,10 @@ pub struct NewArgs {
 /// The asset (target) fields of a checklist.
 #[derive(clap::Args, Debug)]
 pub struct AssetArgs {
-    /// Host name of the system under review (required by STIG Manager and eMASS).
+    /// Host name of the system under review (required by STIG Manager and
+    /// eMASS; `evaluate` and `scan` take MKE's host name when omitted).
     #[arg(long, value_name = "H")]
-    pub host_name: String,
+    pub host_name: Option<String>,
     #[arg(long, value_name = "IP", default_value = "")]
     pub ip: String,
     #[arg(long, value_name = "MAC", default_value = "")]
@@ -67,12 +68,16 @@ pub struct AssetArgs {
 }
 
 impl AssetArgs {
-    pub fn to_asset(&self) -> Asset {
+    /// The asset, with `default_host` when no host name was given.
+    pub fn to_asset(&self, default_host: &str) -> Asset {
         Asset {
             role: self.role.clone(),
             asset_type: self.asset_type.clone(),
             marking: self.marking.clone(),
-            host_name: self.host_name.clone(),
+            host_name: self
+                .host_name
+                .clone()
+                .unwrap_or_else(|| default_host.to_string()),
             host_ip: self.ip.clone(),
             host_mac: self.mac.clone(),
             host_fqdn: self.fqdn.clone(),
@@ -93,9 +98,13 @@ pub fn run(cmd: Command) -> anyhow::Result<Exit> {
 }
 
 fn new(a: NewArgs) -> anyhow::Result<Exit> {
-    if a.asset.host_name.trim().is_empty() {
+    if a.asset
+        .host_name
+        .as_deref()
+        .is_none_or(|h| h.trim().is_empty())
+    {
         anyhow::bail!(
-            "--host-name must not be empty: STIG Manager and eMASS reject checklists without one"
+            "--host-name is required and must not be empty: STIG Manager and eMASS reject checklists without one"
         );
     }
     let benchmarks = if a.benchmarks.is_empty() {
@@ -108,7 +117,7 @@ fn new(a: NewArgs) -> anyhow::Result<Exit> {
     };
     let refs: Vec<_> = benchmarks.iter().collect();
     let ids: Vec<Uuid> = benchmarks.iter().map(|_| Uuid::new_v4()).collect();
-    let mut checklist = Checklist::blank(a.asset.to_asset(), &refs, &ids, &now_stamp());
+    let mut checklist = Checklist::blank(a.asset.to_asset(""), &refs, &ids, &now_stamp());
     checklist.name = a
         .output
         .file_stem()

@@ -8,6 +8,7 @@ mod checklist;
 mod collect;
 mod convert;
 mod show;
+mod verdict;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -32,6 +33,10 @@ enum Command {
     Collect(Box<collect::Args>),
     /// Convert a checklist between CKL and CKLB (by the output's extension).
     Convert(convert::Args),
+    /// Judge an evidence bundle against the MKE STIG and write checklists.
+    Evaluate(Box<verdict::EvaluateArgs>),
+    /// Collect, then evaluate: evidence, CKL, CKLB and a summary in one folder.
+    Scan(Box<verdict::ScanArgs>),
     /// Count reviews per STIG by status and category.
     Show(show::Args),
 }
@@ -89,6 +94,8 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Checklist(c) => checklist::run(*c),
         Command::Collect(a) => collect::run(*a),
         Command::Convert(a) => convert::run(a),
+        Command::Evaluate(a) => verdict::evaluate(*a),
+        Command::Scan(a) => verdict::scan(*a),
         Command::Show(a) => show::run(a),
     }
 }
