@@ -6,7 +6,19 @@ mod common;
 
 use common::*;
 use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Command;
+use std::sync::Mutex;
 use stigkit::evidence::Evidence;
+
+/// The tests share one dockerd, and one of them removes fixtures: they
+/// take turns.
+static ENGINE: Mutex<()> = Mutex::new(());
+
+fn lock() -> std::sync::MutexGuard<'static, ()> {
+    ENGINE.lock().unwrap_or_else(|e| e.into_inner())
+}
 
 fn docker_host() -> String {
     std::env::var("STIGKIT_TEST_DOCKER").unwrap_or_else(|_| "unix:///var/run/docker.sock".into())
@@ -45,6 +57,7 @@ fn inspect<'a>(containers: &'a [Value], name: &str) -> &'a Value {
 
 #[test]
 fn every_fixture_container_is_captured_with_its_real_host_config() {
+    let _turn = lock();
     let (_dir, e) = collect();
     let prefix = "docker/unix-var-run-docker.sock";
     let containers: Vec<Value> = e
@@ -201,6 +214,7 @@ fn tls_client_dir() -> std::path::PathBuf {
 /// containers; with an untrusted CA every call fails and says why.
 #[test]
 fn engine_over_mutual_tls() {
+    let _turn = lock();
     let dir = tempdir();
     let certs = tls_client_dir();
     let out = dir.path().join("tcp");
@@ -269,4 +283,178 @@ fn engine_over_mutual_tls() {
             .contains("invalid peer certificate"),
         "{info:?}"
     );
+}
+
+/// Evaluates a fresh collection with `policy`; returns status and finding
+/// details per Vuln ID, read back from the CKL written.
+fn verdicts(policy: &str) -> BTreeMap<String, (String, String)> {
+    let dir = tempdir();
+    let out = dir.path().join("evidence");
+    let o = run(&[
+        "collect",
+        "--quiet",
+        "--docker",
+        &docker_host(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let policy_file = dir.path().join("policy.toml");
+    std::fs::write(&policy_file, policy).unwrap();
+    let ckl = dir.path().join("node.ckl");
+    let o = run(&[
+        "evaluate",
+        "--evidence",
+        out.to_str().unwrap(),
+        "--policy",
+        policy_file.to_str().unwrap(),
+        "-o",
+        ckl.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    oracle_strict(std::slice::from_ref(&ckl));
+    let c = stigkit::source::load_checklist(&ckl).unwrap().checklist;
+    c.stigs[0]
+        .rules
+        .iter()
+        .map(|r| {
+            (
+                r.rule.vuln_id.clone(),
+                (
+                    format!("{:?}", r.review.status),
+                    r.review.finding_details.clone(),
+                ),
+            )
+        })
+        .collect()
+}
+
+/// The rules the fixtures break, and the container each names.
+const OFFENDERS: [(&str, &str); 13] = [
+    ("V-260940", "stigkit-fx-privileged"),
+    ("V-260913", "stigkit-fx-nethost"),
+    ("V-260930", "stigkit-fx-pidhost"),
+    ("V-260935", "stigkit-fx-ipchost"),
+    ("V-260939", "stigkit-fx-usernshost"),
+    ("V-260922", "stigkit-fx-dockersock"),
+    ("V-260923", "stigkit-fx-capadd"),
+    ("V-260936", "stigkit-fx-privileged"),
+    ("V-260937", "stigkit-fx-seccomp"),
+    ("V-260934", "stigkit-fx-sshd"),
+    ("V-260929", "stigkit-fx-port80"),
+    ("V-260925", "stigkit-fx-cpushares"),
+    ("V-260910", "stigkit-fx-sshd"),
+];
+
+/// Puts every fixture back, even when an assertion fails half way.
+struct Reseed;
+
+impl Drop for Reseed {
+    fn drop(&mut self) {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join(".ci/docker.sh");
+        let ok = Command::new("bash")
+            .arg(script)
+            .arg("seed")
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false);
+        if !ok && !std::thread::panicking() {
+            panic!("could not restore the fixture containers");
+        }
+    }
+}
+
+/// With a policy that grants no exception, each risky fixture makes its
+/// rule Open and is named; a policy exception is honoured and stated; with
+/// the risky containers gone, the same rules are NotAFinding.
+#[test]
+fn risky_containers_make_their_rules_open_until_removed() {
+    let _turn = lock();
+    let v = verdicts("");
+    for (vuln, container) in OFFENDERS {
+        let (status, details) = &v[vuln];
+        assert_eq!(status, "Open", "{vuln}: {details}");
+        assert!(
+            details.contains(&format!("- {container}:")),
+            "{vuln} does not name {container}: {details}"
+        );
+    }
+    // A stopped container is judged on its configuration too.
+    assert!(!v["V-260940"].1.contains("stigkit-fx-clean"));
+
+    // A policy exception for one container: honoured and stated.
+    let v = verdicts(
+        "[exceptions]\nprivileged = [\"stigkit-fx-priv*\"]\nhost_pid = [\"stigkit-fx-pidhost\"]\n",
+    );
+    for vuln in ["V-260940", "V-260930"] {
+        let (status, details) = &v[vuln];
+        assert_eq!(status, "NotAFinding", "{vuln}: {details}");
+        assert!(
+            details.contains("Site policy exceptions applied:"),
+            "{details}"
+        );
+    }
+    assert!(v["V-260940"].1.contains("- stigkit-fx-privileged: privileged, allowed by site policy exceptions.privileged \"stigkit-fx-priv*\""), "{}", v["V-260940"].1);
+    assert!(v["V-260930"].1.contains("stigkit-fx-pidhost: PidMode host, allowed by site policy exceptions.host_pid \"stigkit-fx-pidhost\""));
+
+    // Remove every risky fixture (the clean one stays) and the service,
+    // whose task container has no limits.
+    let _restore = Reseed;
+    let risky: Vec<&str> = [
+        "privileged",
+        "nethost",
+        "pidhost",
+        "ipchost",
+        "usernshost",
+        "capadd",
+        "seccomp",
+        "dockersock",
+        "port80",
+        "cpushares",
+        "sshd",
+    ]
+    .iter()
+    .map(|n| match *n {
+        "privileged" => "stigkit-fx-privileged",
+        "nethost" => "stigkit-fx-nethost",
+        "pidhost" => "stigkit-fx-pidhost",
+        "ipchost" => "stigkit-fx-ipchost",
+        "usernshost" => "stigkit-fx-usernshost",
+        "capadd" => "stigkit-fx-capadd",
+        "seccomp" => "stigkit-fx-seccomp",
+        "dockersock" => "stigkit-fx-dockersock",
+        "port80" => "stigkit-fx-port80",
+        "cpushares" => "stigkit-fx-cpushares",
+        _ => "stigkit-fx-sshd",
+    })
+    .collect();
+    let docker = |args: &[&str]| {
+        let o = Command::new("docker")
+            .args(args)
+            .output()
+            .expect("docker CLI");
+        assert!(
+            o.status.success(),
+            "docker {args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    };
+    docker(&[&["rm", "-f"][..], &risky].concat());
+    docker(&["service", "rm", "stigkit-fx-svc"]);
+    // The service's task container goes away asynchronously.
+    for _ in 0..100 {
+        let o = Command::new("docker")
+            .args(["ps", "-aq", "--filter", "name=stigkit-fx-svc"])
+            .output()
+            .unwrap();
+        if o.stdout.is_empty() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    let v = verdicts("");
+    for (vuln, _) in OFFENDERS {
+        let (status, details) = &v[vuln];
+        assert_eq!(status, "NotAFinding", "{vuln}: {details}");
+    }
 }
