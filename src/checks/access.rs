@@ -247,6 +247,7 @@ fn grant_rows(f: &Facts, grants: &Value) -> Vec<policy::Grant> {
                 collection: g
                     .get("objectPath")
                     .and_then(Value::as_str)
+                    .filter(|p| !p.is_empty())
                     .map(str::to_string)
                     .or_else(|| paths.get(oid).cloned())
                     .unwrap_or_else(|| oid.to_string()),

@@ -89,14 +89,7 @@ fn date(d: &toml::value::Datetime, field: &str, vuln: &str) -> Result<NaiveDate,
 impl Answers {
     /// Parses one answer file; `source` names it in records and errors.
     pub fn parse(text: &str, source: &str) -> Result<Answers, String> {
-        let file: File = toml::from_str(text).map_err(|e| {
-            let mut msg = e.message().replace('\n', " ");
-            if let Some(span) = e.span() {
-                let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
-                msg = format!("line {line}: {msg}");
-            }
-            msg
-        })?;
+        let file: File = toml::from_str(text).map_err(|e| super::toml_error(text, &e))?;
         let mut out = Answers::default();
         for r in file.answers {
             let vuln = r.vuln_id.trim().to_string();

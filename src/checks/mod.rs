@@ -136,6 +136,19 @@ impl Outcome {
     }
 }
 
+/// A TOML error of a site file (policy, answers) as one line, with the line
+/// number where the parser knows it.
+pub(crate) fn toml_error(text: &str, e: &toml::de::Error) -> String {
+    let msg = e.message().replace('\n', " ");
+    match e.span() {
+        Some(span) => {
+            let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
+            format!("line {line}: {msg}")
+        }
+        None => msg,
+    }
+}
+
 /// Returns Not_Reviewed from the enclosing check when a fact is missing.
 macro_rules! need {
     ($fact:expr) => {

@@ -113,14 +113,7 @@ pub struct Idp {
 impl Policy {
     /// Parses a policy file's text. Errors name the key (and line).
     pub fn parse(text: &str) -> Result<Policy, String> {
-        let mut p: Policy = toml::from_str(text).map_err(|e| {
-            let mut msg = e.message().replace('\n', " ");
-            if let Some(span) = e.span() {
-                let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
-                msg = format!("line {line}: {msg}");
-            }
-            msg
-        })?;
+        let mut p: Policy = toml::from_str(text).map_err(|e| super::toml_error(text, &e))?;
         p.supplied = true;
         Ok(p)
     }
