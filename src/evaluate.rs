@@ -104,13 +104,19 @@ pub fn evaluate(i: Inputs<'_>) -> Result<Evaluation, minijinja::Error> {
         .clone()
         .or_else(|| i.evidence.manifest.target.docker.first().cloned())
         .unwrap_or_default();
-    for check in registry::CHECKS {
-        if i.benchmark.rule(check.vuln_id).is_none() {
-            notes.push(format!(
-                "check {} skipped: benchmark {} has no such rule",
-                check.vuln_id, i.benchmark.id
-            ));
-        }
+    let skipped: Vec<&str> = registry::CHECKS
+        .iter()
+        .map(|c| c.vuln_id)
+        .filter(|v| i.benchmark.rule(v).is_none())
+        .collect();
+    if !skipped.is_empty() {
+        notes.push(format!(
+            "{} check{} skipped: benchmark {} has no rule {}",
+            skipped.len(),
+            if skipped.len() == 1 { "" } else { "s" },
+            i.benchmark.id,
+            skipped.join(", ")
+        ));
     }
     let stig = checklist
         .stigs

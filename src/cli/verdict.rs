@@ -8,7 +8,7 @@ use crate::checks::answers::Answers;
 use crate::collect::{self, ProcessEnvironment, Settings};
 use crate::evaluate::{self, Evaluation, Inputs};
 use crate::evidence::Evidence;
-use crate::model::{Benchmark, Severity, Status};
+use crate::model::{Asset, Benchmark, Severity, Status};
 use crate::output;
 use crate::report::Templates;
 use serde::Serialize;
@@ -59,6 +59,10 @@ pub struct VerdictArgs {
     /// Exit with code 1 when Open findings of this category or worse exist.
     #[arg(long, value_name = "CAT")]
     pub fail_on: Option<FailOn>,
+    /// Judge answer expiry as of this day (YYYY-MM-DD) instead of today,
+    /// to reproduce an earlier evaluation.
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<chrono::NaiveDate>,
     #[command(flatten)]
     pub asset: AssetArgs,
 }
@@ -129,21 +133,45 @@ fn load_answers(paths: &[PathBuf]) -> anyhow::Result<Answers> {
     Ok(all)
 }
 
-/// The host a checklist is about when none was given: MKE's host, or the
-/// engine's name.
-fn default_host(ev: &Evidence) -> String {
-    if let Some(url) = &ev.manifest.target.mke_url
-        && let Some(host) = reqwest::Url::parse(url)
+/// The asset a checklist is about, from the flags, then from the evidence:
+/// MKE's URL gives the FQDN (and short host name) or the IP address; the
+/// engine's node name stands in for a host name an IP cannot give.
+fn asset_from(flags: &AssetArgs, ev: &Evidence) -> Asset {
+    let url_host = ev
+        .manifest
+        .target
+        .mke_url
+        .as_deref()
+        .and_then(|u| reqwest::Url::parse(u).ok())
+        .and_then(|u| u.host_str().map(|h| h.trim_matches(['[', ']']).to_string()));
+    let node_name = || {
+        crate::checks::Facts::new(ev)
+            .info
             .ok()
-            .and_then(|u| u.host_str().map(str::to_string))
-    {
-        return host;
+            .and_then(|i| i.get("Name").and_then(|n| n.as_str()).map(str::to_string))
+    };
+    let (mut name, mut ip, mut fqdn) = (None, String::new(), String::new());
+    match url_host {
+        Some(h) if h.parse::<std::net::IpAddr>().is_ok() => ip = h,
+        Some(h) => {
+            name = h.split('.').next().map(str::to_string);
+            if h.contains('.') {
+                fqdn = h;
+            }
+        }
+        None => {}
     }
-    crate::checks::Facts::new(ev)
-        .info
-        .ok()
-        .and_then(|i| i.get("Name").and_then(|n| n.as_str()).map(str::to_string))
-        .unwrap_or_else(|| "docker-host".into())
+    let name = name
+        .or_else(node_name)
+        .unwrap_or_else(|| "docker-host".into());
+    let mut asset = flags.to_asset(&name);
+    if asset.host_ip.is_empty() {
+        asset.host_ip = ip;
+    }
+    if asset.host_fqdn.is_empty() {
+        asset.host_fqdn = fqdn;
+    }
+    asset
 }
 
 struct Judged {
@@ -159,17 +187,7 @@ fn judge(v: &VerdictArgs, ev: &Evidence) -> anyhow::Result<Judged> {
         Some(d) => Templates::with_dir(d).map_err(anyhow::Error::msg)?,
         None => Templates::builtin(),
     };
-    let mut asset = v.asset.to_asset(&default_host(ev));
-    if v.asset.fqdn.is_empty()
-        && let Some(url) = &ev.manifest.target.mke_url
-        && let Some(host) = reqwest::Url::parse(url)
-            .ok()
-            .and_then(|u| u.host_str().map(str::to_string))
-        && host.contains('.')
-        && host.parse::<std::net::IpAddr>().is_err()
-    {
-        asset.host_fqdn = host;
-    }
+    let asset = asset_from(&v.asset, ev);
     let evaluation = evaluate::evaluate(Inputs {
         benchmark: &benchmark,
         evidence: ev,
@@ -177,7 +195,7 @@ fn judge(v: &VerdictArgs, ev: &Evidence) -> anyhow::Result<Judged> {
         answers: &answers,
         templates: &templates,
         asset,
-        today: chrono::Local::now().date_naive(),
+        today: v.as_of.unwrap_or_else(|| chrono::Local::now().date_naive()),
         stig_uuid: uuid::Uuid::new_v4(),
         now: now_stamp(),
     })
@@ -317,7 +335,16 @@ pub fn evaluate(a: EvaluateArgs) -> anyhow::Result<Exit> {
         output::write_checklist(out, &checklist, a.force)?;
     }
     print(&render_summary(&j, &ev, &a.outputs)?)?;
-    Ok(threshold(&a.verdict, &j).unwrap_or(Exit::Ok))
+    Ok(exit_code(&a.verdict, &j, &ev))
+}
+
+/// 1 when `--fail-on` trips, else 3 when the evidence is partial, else 0.
+fn exit_code(v: &VerdictArgs, j: &Judged, ev: &Evidence) -> Exit {
+    threshold(v, j).unwrap_or(if ev.is_partial() {
+        Exit::Partial
+    } else {
+        Exit::Ok
+    })
 }
 
 pub fn scan(a: ScanArgs) -> anyhow::Result<Exit> {
@@ -367,11 +394,7 @@ pub fn scan(a: ScanArgs) -> anyhow::Result<Exit> {
         a.collect.force,
     )?;
     print(&summary)?;
-    Ok(threshold(&a.verdict, &j).unwrap_or(if ev.is_partial() {
-        Exit::Partial
-    } else {
-        Exit::Ok
-    }))
+    Ok(exit_code(&a.verdict, &j, &ev))
 }
 
 #[cfg(test)]
