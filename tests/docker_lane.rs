@@ -288,17 +288,8 @@ fn engine_over_mutual_tls() {
 /// Evaluates a fresh collection with `policy`; returns status and finding
 /// details per Vuln ID, read back from the CKL written.
 fn verdicts(policy: &str) -> BTreeMap<String, (String, String)> {
-    let dir = tempdir();
+    let (dir, _) = collect();
     let out = dir.path().join("evidence");
-    let o = run(&[
-        "collect",
-        "--quiet",
-        "--docker",
-        &docker_host(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let policy_file = dir.path().join("policy.toml");
     std::fs::write(&policy_file, policy).unwrap();
     let ckl = dir.path().join("node.ckl");
