@@ -9,7 +9,9 @@
 use crate::checks::answers::{Answers, Decision};
 use crate::checks::{Facts, Outcome, Policy, registry};
 use crate::evidence::Evidence;
-use crate::model::{Asset, Benchmark, Checklist, Severity, Status, Summary};
+use crate::model::{
+    Asset, Benchmark, Checklist, Severity, Status, Summary, marker_line, stigkit_engine,
+};
 use crate::report::Templates;
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -134,6 +136,7 @@ pub fn evaluate(i: Inputs<'_>) -> Result<Evaluation, minijinja::Error> {
         let mut status = outcome.status;
         let answer = i.answers.get(&vuln);
         let mut answer_note = None;
+        let mut answered = false;
         let answer_view = answer.map(|a| {
             let decision = a.decide(outcome.status, i.today);
             let reason = match &decision {
@@ -151,6 +154,7 @@ pub fn evaluate(i: Inputs<'_>) -> Result<Evaluation, minijinja::Error> {
             };
             if decision == Decision::Applied {
                 status = a.status;
+                answered = true;
                 answer_note = Some(format!("applied answer from {} ({})", a.source, a.author));
             } else {
                 let note = format!("{vuln}: answer from {} not applied: {reason}", a.source);
@@ -195,6 +199,19 @@ pub fn evaluate(i: Inputs<'_>) -> Result<Evaluation, minijinja::Error> {
             .render("comments.txt.j2", &view)?
             .trim_end()
             .to_string();
+        // The marker says a tool decided this review; code appends it so a
+        // custom template cannot lose it (merge relies on it).
+        if let Some(auto) = automated.filter(|_| !answered) {
+            if !rule.review.comments.is_empty() {
+                rule.review.comments.push('\n');
+            }
+            rule.review.comments.push_str(&marker_line(
+                auto,
+                env!("CARGO_PKG_VERSION"),
+                &facts.collected_at,
+            ));
+            rule.record.engine = stigkit_engine(&rule.review);
+        }
         results.push(RuleResult {
             vuln_id: vuln,
             rule_id: rule.rule.rule_id.clone(),
@@ -222,13 +239,7 @@ pub fn evaluate(i: Inputs<'_>) -> Result<Evaluation, minijinja::Error> {
 
 /// CKL spelling of a status, as reviewers know it.
 fn label(s: Status) -> String {
-    match s {
-        Status::NotAFinding => "NotAFinding",
-        Status::Open => "Open",
-        Status::NotApplicable => "Not_Applicable",
-        Status::NotReviewed => "Not_Reviewed",
-    }
-    .to_string()
+    s.label().to_string()
 }
 
 fn list(s: &[Status]) -> String {

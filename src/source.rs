@@ -218,10 +218,16 @@ pub fn parse_checklist(path: &Path, bytes: &[u8]) -> Result<LoadedChecklist, Err
         .or_else(|| Format::from_path(path))
         .ok_or_else(|| err(path, ErrorKind::UnknownFormat))?;
     let mut warnings = Vec::new();
-    let checklist = match format {
+    let mut checklist = match format {
         Format::Ckl => ckl::read(bytes, &mut warnings).map_err(|e| err(path, e))?,
         Format::Cklb => cklb::read(bytes, &mut warnings).map_err(|e| err(path, e))?,
     };
+    // stigkit's marker is in the text, the same in every format.
+    for r in checklist.stigs.iter_mut().flat_map(|s| s.rules.iter_mut()) {
+        if r.record.engine.is_none() {
+            r.record.engine = crate::model::stigkit_engine(&r.review);
+        }
+    }
     Ok(LoadedChecklist {
         checklist,
         format,

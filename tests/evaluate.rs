@@ -187,6 +187,21 @@ fn answers_applied_expired_conditional_and_conflicting() {
     let r = reviews(&load(&out));
     let summary = stdout(&o);
 
+    // Who decided: the answered rule is a person's review, the others stigkit's.
+    let engines: BTreeMap<String, Option<String>> = load(&out).stigs[0]
+        .rules
+        .iter()
+        .map(|r| {
+            (
+                r.rule.vuln_id.clone(),
+                r.record.engine.as_ref().map(|e| e.product.clone()),
+            )
+        })
+        .collect();
+    assert_eq!(engines["V-260906"], None);
+    assert_eq!(engines["V-260910"].as_deref(), Some("stigkit"));
+    assert_eq!(engines["V-260938"].as_deref(), Some("stigkit"));
+
     // Applied: the status and the person's words, every character kept.
     let (status, details, comments) = &r["V-260906"];
     assert_eq!(*status, Status::NotAFinding);
@@ -339,9 +354,13 @@ fn user_templates_replace_the_built_in_ones_by_name() {
         .unwrap()
         .manifest
         .finished_at;
+    // The provenance marker is stigkit's, not the template's: it stays.
     assert_eq!(
         r["V-260910"].2,
-        format!("Site review Open; evidence of {collected}.")
+        format!(
+            "Site review Open; evidence of {collected}.\nAutomated result Open by stigkit {} from evidence collected {collected}.",
+            env!("CARGO_PKG_VERSION")
+        )
     );
     // Finding details keep the built-in template.
     assert!(

@@ -252,6 +252,7 @@ fn read_rule(r: wire::InRule, info: &StigInfo, warnings: &mut Vec<String>) -> Ch
             stig_ref: r.stig_ref,
             created_at: r.created_at,
             updated_at: r.updated_at,
+            engine: None,
         },
         ..ChecklistRule::default()
     };

@@ -152,6 +152,9 @@ pub struct RuleRecord {
     pub stig_ref: String,
     pub created_at: String,
     pub updated_at: String,
+    /// The tool that decided the review, derived on read from its
+    /// producer's markers (never written: the markers carry it).
+    pub engine: Option<super::Engine>,
 }
 
 /// What a reviewer (or a check) decided about a rule.
@@ -267,6 +270,7 @@ impl StigChecklist {
                     stig_ref: stig_ref.clone(),
                     created_at: now.to_string(),
                     updated_at: now.to_string(),
+                    engine: None,
                 },
                 extra: Vec::new(),
                 passthrough: Passthrough::default(),

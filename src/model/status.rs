@@ -32,6 +32,17 @@ impl Status {
         self != Status::NotReviewed
     }
 
+    /// The spelling reviewers know (STIG Viewer 2's), used in stigkit's
+    /// own texts: finding details, comments, summaries, reports.
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::NotAFinding => "NotAFinding",
+            Status::Open => "Open",
+            Status::NotApplicable => "Not_Applicable",
+            Status::NotReviewed => "Not_Reviewed",
+        }
+    }
+
     /// Stable key used in stigkit's own JSON output.
     pub fn key(self) -> &'static str {
         match self {
