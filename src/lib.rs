@@ -6,6 +6,7 @@
 //! codecs. Only [`cli`] knows about the command line and exit codes.
 
 pub mod archive;
+pub mod batch;
 pub mod catalog;
 pub mod checks;
 pub mod ckl;
@@ -14,6 +15,7 @@ pub mod cli;
 pub mod collect;
 pub mod evaluate;
 pub mod evidence;
+pub mod merge;
 pub mod model;
 pub mod output;
 pub mod report;

@@ -9,7 +9,7 @@ use serde::Serialize;
 use std::path::Path;
 
 /// Built-in templates, by name.
-const TEMPLATES: [(&str, &str); 5] = [
+const TEMPLATES: &[(&str, &str)] = &[
     (
         "benchmark.txt.j2",
         include_str!("../templates/benchmark.txt.j2"),
@@ -29,6 +29,10 @@ const TEMPLATES: [(&str, &str); 5] = [
     (
         "scan_summary.txt.j2",
         include_str!("../templates/scan_summary.txt.j2"),
+    ),
+    (
+        "merge_summary.txt.j2",
+        include_str!("../templates/merge_summary.txt.j2"),
     ),
 ];
 
@@ -82,6 +86,13 @@ impl Templates {
         });
         env.add_filter("pad", |s: String, width: usize| format!("{s:<width$}"));
         env.add_filter("rpad", |s: String, width: usize| format!("{s:>width$}"));
+        // Views carry statuses as JSON keys; texts show reviewers' spelling.
+        env.add_filter("status", |key: String| {
+            crate::model::Status::ALL
+                .into_iter()
+                .find(|s| s.key() == key)
+                .map_or(key, |s| s.label().to_string())
+        });
         Templates { env }
     }
 

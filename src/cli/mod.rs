@@ -7,6 +7,7 @@ mod benchmark;
 mod checklist;
 mod collect;
 mod convert;
+mod merge;
 mod show;
 mod verdict;
 
@@ -37,6 +38,8 @@ enum Command {
     Evaluate(Box<verdict::EvaluateArgs>),
     /// Collect, then evaluate: evidence, CKL, CKLB and a summary in one folder.
     Scan(Box<verdict::ScanArgs>),
+    /// Combine checklists of one asset into one, by a stated precedence.
+    Merge(merge::Args),
     /// Count reviews per STIG by status and category.
     Show(show::Args),
 }
@@ -96,6 +99,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Convert(a) => convert::run(a),
         Command::Evaluate(a) => verdict::evaluate(*a),
         Command::Scan(a) => verdict::scan(*a),
+        Command::Merge(a) => merge::run(a),
         Command::Show(a) => show::run(a),
     }
 }

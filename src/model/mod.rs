@@ -18,6 +18,6 @@ pub use checklist::{
     ASSET_TYPES, Asset, Checklist, ChecklistRule, Passthrough, ROLES, Review, RuleRecord,
     StigChecklist, StigInfo, TECH_AREAS,
 };
-pub use provenance::{Engine, marker_line, stigkit_engine};
+pub use provenance::{Engine, decided_by, marker_line, merged_line, stigkit_engine};
 pub use status::{Severity, Status};
 pub use summary::{Counts, StigSummary, Summary};

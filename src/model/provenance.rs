@@ -27,19 +27,59 @@ pub fn marker_line(status: Status, version: &str, collected_at: &str) -> String 
     )
 }
 
-/// stigkit, when the review's comments carry its marker for the status the
-/// review still has. A person who changed the status afterwards (in STIG
-/// Viewer, say) made it their review, so a stale marker does not count.
+const MERGED: &str = "Merged by stigkit ";
+
+/// How a merge names who decided a review: `reviewed by a person` or
+/// `decided by stigkit 0.1.0`.
+pub fn decided_by(engine: Option<&Engine>) -> String {
+    match engine {
+        None => "reviewed by a person".into(),
+        Some(e) if e.version.is_empty() => format!("decided by {}", e.product),
+        Some(e) => format!("decided by {} {}", e.product, e.version),
+    }
+}
+
+/// The line a merge appends to a rule whose inputs differed.
+pub fn merged_line(version: &str, status: Status, engine: Option<&Engine>, file: &str) -> String {
+    format!(
+        "{MERGED}{version}: kept {} ({}) from {file}.",
+        status.label(),
+        decided_by(engine)
+    )
+}
+
+/// The tool that decided a review, from stigkit's own lines in its
+/// comments: the last merge line or automated-result marker, and only for
+/// the status the review still has. A person who changed the status
+/// afterwards (in STIG Viewer, say) made it their review.
 pub fn stigkit_engine(review: &Review) -> Option<Engine> {
-    review.comments.lines().rev().find_map(|line| {
-        let rest = line.trim().strip_prefix(MARKER)?;
-        let (status, after) = rest.split_once(BY)?;
-        let version = after.split_whitespace().next()?;
-        (Status::parse_lenient(status)? == review.status).then(|| Engine {
-            product: "stigkit".into(),
-            version: version.into(),
-        })
-    })
+    for line in review.comments.lines().rev().map(str::trim) {
+        if let Some(rest) = line.strip_prefix(MERGED) {
+            let (_, rest) = rest.split_once(": kept ")?;
+            let (status, rest) = rest.split_once(" (")?;
+            let (who, _) = rest.split_once(") from ")?;
+            if Status::parse_lenient(status)? != review.status {
+                return None;
+            }
+            let tool = who.strip_prefix("decided by ")?;
+            let (product, version) = tool.rsplit_once(' ').unwrap_or((tool, ""));
+            return Some(Engine {
+                product: product.into(),
+                version: version.into(),
+            });
+        }
+        if let Some(rest) = line.strip_prefix(MARKER) {
+            let Some((status, after)) = rest.split_once(BY) else {
+                continue;
+            };
+            let version = after.split_whitespace().next()?;
+            return (Status::parse_lenient(status)? == review.status).then(|| Engine {
+                product: "stigkit".into(),
+                version: version.into(),
+            });
+        }
+    }
+    None
 }
 
 #[cfg(test)]
@@ -76,5 +116,27 @@ mod tests {
         );
         let na = marker_line(Status::NotApplicable, "0.1.0", "t");
         assert!(stigkit_engine(&review(Status::NotApplicable, &na)).is_some());
+    }
+
+    #[test]
+    fn a_merge_line_outranks_the_markers_of_the_texts_it_joined() {
+        let tool = Engine {
+            product: "Evaluate-STIG".into(),
+            version: "1.2204.1".into(),
+        };
+        let marker = marker_line(Status::Open, "0.1.0", "t");
+        let person = merged_line("0.1.0", Status::Open, None, "a (1).ckl");
+        let r = review(Status::Open, &format!("{marker}\n\n{person}"));
+        assert_eq!(stigkit_engine(&r), None);
+        let by_tool = merged_line("0.1.0", Status::Open, Some(&tool), "b.ckl");
+        assert_eq!(
+            by_tool,
+            "Merged by stigkit 0.1.0: kept Open (decided by Evaluate-STIG 1.2204.1) from b.ckl."
+        );
+        let r = review(Status::Open, &format!("text\n{by_tool} Conflicting: x."));
+        assert_eq!(stigkit_engine(&r), Some(tool));
+        // Changed since the merge: a person's now.
+        let r = review(Status::NotAFinding, &by_tool);
+        assert_eq!(stigkit_engine(&r), None);
     }
 }

@@ -1,0 +1,114 @@
+//! Reading many checklists at once: parsed on every core, handed over in
+//! the order given, with only a few in memory at a time (a fleet is
+//! thousands of files of megabytes each).
+
+use crate::source::{self, LoadedChecklist};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex, mpsc};
+
+/// Loads `paths` on `workers` threads and calls `each` with every result,
+/// in path order. Stops at the first error `each` returns; a file that
+/// cannot be read is passed to `each` as its `Err`.
+pub fn for_each_checklist<E>(
+    paths: &[PathBuf],
+    workers: usize,
+    mut each: impl FnMut(usize, Result<LoadedChecklist, source::Error>) -> Result<(), E>,
+) -> Result<(), E> {
+    let workers = workers.clamp(1, paths.len().max(1));
+    // How far ahead of the consumer a worker may read: bounds memory when
+    // an early file is slow.
+    let window = 2 * workers;
+    let next = AtomicUsize::new(0);
+    let consumed = Mutex::new(0usize);
+    let advanced = Condvar::new();
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        let (tx, rx) =
+            mpsc::sync_channel::<(usize, Result<LoadedChecklist, source::Error>)>(window);
+        for _ in 0..workers {
+            let tx = tx.clone();
+            let (next, consumed, advanced, stop) = (&next, &consumed, &advanced, &stop);
+            scope.spawn(move || {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= paths.len() {
+                        break;
+                    }
+                    {
+                        let mut done = consumed.lock().unwrap_or_else(|e| e.into_inner());
+                        while i >= *done + window && !stop.load(Ordering::Relaxed) {
+                            done = advanced.wait(done).unwrap_or_else(|e| e.into_inner());
+                        }
+                    }
+                    if stop.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    if tx.send((i, source::load_checklist(&paths[i]))).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        let mut pending = BTreeMap::new();
+        let mut want = 0;
+        let mut outcome = Ok(());
+        for (i, loaded) in rx.iter() {
+            pending.insert(i, loaded);
+            while let Some(loaded) = pending.remove(&want) {
+                if outcome.is_ok() {
+                    outcome = each(want, loaded);
+                }
+                want += 1;
+                *consumed.lock().unwrap_or_else(|e| e.into_inner()) = want;
+                advanced.notify_all();
+            }
+            if outcome.is_err() {
+                break;
+            }
+        }
+        // Let blocked workers finish so the scope can end.
+        stop.store(true, Ordering::Relaxed);
+        advanced.notify_all();
+        drop(rx);
+        outcome
+    })
+}
+
+/// Worker threads for parsing: one per core.
+pub fn workers() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn results_arrive_in_order_and_errors_stop_the_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut paths = Vec::new();
+        for i in 0..9 {
+            let p = dir.path().join(format!("{i}.ckl"));
+            std::fs::write(
+                &p,
+                if i == 6 {
+                    "not xml"
+                } else {
+                    "<CHECKLIST><STIGS></STIGS></CHECKLIST>"
+                },
+            )
+            .unwrap();
+            paths.push(p);
+        }
+        let mut seen = Vec::new();
+        let r = for_each_checklist(&paths, 3, |i, loaded| {
+            seen.push(i);
+            loaded.map(|_| ()).map_err(|e| e.to_string())
+        });
+        assert_eq!(seen, vec![0, 1, 2, 3, 4, 5, 6]);
+        assert!(r.unwrap_err().contains("6.ckl"));
+    }
+}
