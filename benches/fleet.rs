@@ -1,0 +1,207 @@
+//! A fleet: 1,000 checklists of the RHEL 8 V1R3 STIG (379 rules each) with
+//! random statuses and texts, all for one host.
+//!
+//! Target (issue 5): `stigkit show --json` over all of them, and `stigkit
+//! merge` of all of them as passes into one checklist, each within 5 s and
+//! 300 MB peak memory on the 2-core CI machine. (STIG Manager's parser alone
+//! takes 135 s to read the same files.)
+//!
+//! Whole processes are timed with criterion (10 samples) and their peak
+//! resident memory read from GNU time.
+
+use criterion::{Criterion, criterion_group};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use stigkit::model::{Asset, Checklist, Status};
+use stigkit::{output, source};
+
+const FILES: usize = 1_000;
+
+/// Deterministic pseudo-random numbers (xorshift64*), so every run
+/// generates the same fleet.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+const WORDS: [&str; 24] = [
+    "audit",
+    "rule",
+    "verified",
+    "config",
+    "file",
+    "permission",
+    "owner",
+    "root",
+    "mode",
+    "0600",
+    "service",
+    "enabled",
+    "package",
+    "installed",
+    "sshd",
+    "banner",
+    "policy",
+    "FIPS",
+    "kernel",
+    "parameter",
+    "mount",
+    "option",
+    "grub",
+    "selinux",
+];
+
+fn sentence(rng: &mut Rng, words: u64) -> String {
+    let n = 3 + rng.below(words);
+    let mut s = String::new();
+    for i in 0..n {
+        if i > 0 {
+            s.push(' ');
+        }
+        s.push_str(WORDS[rng.below(WORDS.len() as u64) as usize]);
+    }
+    s.push('.');
+    s
+}
+
+fn corpus_file(rel: &str) -> PathBuf {
+    let corpus = std::env::var_os("STIGKIT_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data"));
+    let p = corpus.join(rel);
+    assert!(p.exists(), "corpus missing: {}", p.display());
+    p
+}
+
+/// Writes the fleet into `dir`; returns the files in pass order.
+fn generate(dir: &Path) -> Vec<PathBuf> {
+    let bench = source::load_benchmark(
+        &corpus_file("xccdf/U_RHEL_8_STIG_V1R3_Manual-xccdf.xml"),
+        None,
+    )
+    .unwrap();
+    assert_eq!(bench.rules.len(), 379);
+    let asset = Asset {
+        host_name: "rhel8-fleet-01".into(),
+        host_ip: "10.0.8.1".into(),
+        ..Asset::default()
+    };
+    let blank = Checklist::blank(
+        asset,
+        &[&bench],
+        &[uuid::Uuid::new_v4()],
+        "2026-11-26T00:00:00.000Z",
+    );
+    let mut rng = Rng(0x5EED_F1EE7);
+    (0..FILES)
+        .map(|i| {
+            let mut c = blank.clone();
+            for r in &mut c.stigs[0].rules {
+                r.review.status = Status::ALL[rng.below(4) as usize];
+                if rng.below(10) < 7 {
+                    r.review.finding_details = format!("Pass {i}: {}", sentence(&mut rng, 30));
+                }
+                if rng.below(10) < 3 {
+                    r.review.comments = sentence(&mut rng, 12);
+                }
+            }
+            let p = dir.join(format!("pass-{i:04}.ckl"));
+            output::write_checklist(&p, &c, true).unwrap();
+            p
+        })
+        .collect()
+}
+
+fn command(args: &[&str], files: &[PathBuf]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_stigkit"));
+    c.args(args).args(files);
+    c
+}
+
+fn show(files: &[PathBuf]) -> Command {
+    let mut c = command(&["show", "--json"], files);
+    c.stdout(std::process::Stdio::null());
+    c
+}
+
+fn merge(files: &[PathBuf], out: &Path) -> Command {
+    let mut c = command(&["merge", "--force", "-o", out.to_str().unwrap()], files);
+    c.stdout(std::process::Stdio::null());
+    c
+}
+
+/// Peak resident memory of `cmd` in KiB, from GNU time.
+fn peak_rss_kib(cmd: &Command) -> Option<u64> {
+    let time = Path::new("/usr/bin/time");
+    if !time.exists() {
+        return None;
+    }
+    let o = Command::new(time)
+        .args(["-f", "%M"])
+        .arg(cmd.get_program())
+        .args(cmd.get_args())
+        .stdout(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8_lossy(&o.stderr)
+        .lines()
+        .last()?
+        .trim()
+        .parse()
+        .ok()
+}
+
+fn fleet(c: &mut Criterion) {
+    let dir = tempfile::tempdir().unwrap();
+    let files = generate(dir.path());
+    let bytes: u64 = files.iter().map(|f| f.metadata().unwrap().len()).sum();
+    println!(
+        "fleet: {} CKLs of 379 rules, {:.0} MB",
+        files.len(),
+        bytes as f64 / 1e6
+    );
+    let out = dir.path().join("merged.ckl");
+    let mut g = c.benchmark_group("fleet_1000x379");
+    g.sample_size(10);
+    g.bench_function("show_json", |b| {
+        b.iter(|| assert!(show(&files).status().unwrap().success()))
+    });
+    g.bench_function("merge", |b| {
+        b.iter(|| assert!(merge(&files, &out).status().unwrap().success()))
+    });
+    g.finish();
+    for (name, cmd) in [("show_json", show(&files)), ("merge", merge(&files, &out))] {
+        match peak_rss_kib(&cmd) {
+            Some(k) => println!(
+                "fleet_1000x379/{name}: peak RSS {:.0} MB (target 300 MB)",
+                k as f64 / 1024.0
+            ),
+            None => println!("fleet_1000x379/{name}: peak RSS not measured (install GNU time)"),
+        }
+    }
+    println!(
+        "fleet_1000x379/merge: output {:.0} MB",
+        out.metadata().unwrap().len() as f64 / 1e6
+    );
+}
+
+criterion_group!(benches, fleet);
+
+fn main() {
+    if std::env::args().any(|a| a == "--list") {
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}
