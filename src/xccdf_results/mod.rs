@@ -89,6 +89,7 @@ pub fn read(bytes: &[u8], file_name: &str, warnings: &mut Vec<String>) -> Result
                 // CKL and CKLB need a title; a lone TestResult names only the id.
                 title: id.clone(),
                 id,
+                version: results[0].version.clone(),
                 file_name: file_name.to_string(),
                 ..Benchmark::default()
             }
@@ -100,6 +101,12 @@ pub fn read(bytes: &[u8], file_name: &str, warnings: &mut Vec<String>) -> Result
         return Err(Error::NoTestResult);
     }
     let benchmark = with_revision(benchmark);
+    if benchmark.release_info.is_empty() {
+        warnings.push(format!(
+            "the results give no release info for {}: STIG Manager cannot tell the revision of the checklist",
+            benchmark.id
+        ));
+    }
 
     // STIG Manager marks its exports with a header comment and its name as
     // publisher; its test-system is not always set (or is a placeholder).

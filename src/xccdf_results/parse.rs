@@ -11,6 +11,8 @@ use crate::xml::{Element, Input, XmlError};
 pub(super) struct TestResult {
     pub id: String,
     pub test_system: String,
+    /// `@version`: the version of the benchmark the run used.
+    pub version: String,
     pub start_time: String,
     pub end_time: String,
     /// `<benchmark id|href>`: names the benchmark of a standalone TestResult.
@@ -84,6 +86,7 @@ pub(super) fn test_result(input: &mut Input<'_>, el: &Element<'_>) -> Result<Tes
     let mut tr = TestResult {
         id: el.attr("id").unwrap_or_default(),
         test_system: el.attr("test-system").unwrap_or_default(),
+        version: el.attr("version").unwrap_or_default(),
         start_time: el.attr("start-time").unwrap_or_default(),
         end_time: el.attr("end-time").unwrap_or_default(),
         ..TestResult::default()
