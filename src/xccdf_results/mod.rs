@@ -347,10 +347,17 @@ fn review_of(
         .iter()
         .map(|rr| {
             map::status(&rr.result).unwrap_or_else(|| {
-                warnings.push(format!(
-                    "{}: result '{}' is not an XCCDF result; read as Not_Reviewed",
-                    rule.rule_id, rr.result
-                ));
+                warnings.push(if rr.result.is_empty() {
+                    format!(
+                        "{}: a rule-result without a result, read as Not_Reviewed",
+                        rule.rule_id
+                    )
+                } else {
+                    format!(
+                        "{}: result '{}' is not an XCCDF result; read as Not_Reviewed",
+                        rule.rule_id, rr.result
+                    )
+                });
                 Status::NotReviewed
             })
         })
@@ -507,7 +514,13 @@ mod tests {
     fn reads_openscap_results() {
         let mut w = Vec::new();
         let c = read(OPENSCAP.as_bytes(), "oscap.xml", &mut w).unwrap();
-        assert!(w.is_empty(), "{w:?}");
+        // SCAP Security Guide content has no DISA release info.
+        assert_eq!(
+            w,
+            [
+                "the results give no release info for RHEL-9: STIG Manager cannot tell the revision of the checklist"
+            ]
+        );
         let r = &c.stigs[0].rules[0];
         // Long ids are shortened as the benchmark reader does.
         assert_eq!(r.rule.rule_id, "sshd_disable_root_login");
@@ -532,6 +545,59 @@ mod tests {
                 .contains("urn:xccdf:fact:scanner:name: OpenSCAP"),
             "{}",
             c.asset.target_comment
+        );
+    }
+
+    /// Two runs of a scanner: two STIGs, the asset of the first. An XCCDF
+    /// override makes the result a person's; instances are named; a result
+    /// without a word is Not_Reviewed with a warning.
+    #[test]
+    fn reads_several_test_results_overrides_and_instances() {
+        let doc = r#"<Benchmark id="xccdf_mil.disa.stig_benchmark_Demo" xmlns="http://checklists.nist.gov/xccdf/1.1">
+  <title>Demo</title><version>1</version>
+  <plain-text id="release-info">Release: 2 Benchmark Date: 01 Jan 2024</plain-text>
+  <Group id="V-1"><Rule id="SV-1r1_rule" severity="low"/></Group>
+  <Group id="V-2"><Rule id="SV-2r1_rule" severity="low"/></Group>
+  <TestResult id="run-1" test-system="cpe:/a:niwc:scc:5.9">
+    <target>host-a</target>
+    <rule-result idref="SV-1r1_rule"><result>fail</result><instance>/home/a</instance></rule-result>
+    <rule-result idref="SV-2r1_rule"><result>pass</result>
+      <override time="2024-02-01T00:00:00Z" authority="ISSO"><old-result>fail</old-result><new-result>pass</new-result><remark>Accepted risk.</remark></override>
+    </rule-result>
+  </TestResult>
+  <TestResult id="run-2" test-system="cpe:/a:niwc:scc:5.9">
+    <target>host-b</target>
+    <rule-result idref="SV-1r1_rule"><result/></rule-result>
+  </TestResult>
+</Benchmark>"#;
+        let mut w = Vec::new();
+        let c = read(doc.as_bytes(), "demo.xml", &mut w).unwrap();
+        assert_eq!(c.stigs.len(), 2);
+        assert_eq!(c.asset.host_name, "host-a");
+        let [one, two] = &c.stigs[..] else {
+            panic!("two STIGs")
+        };
+        assert_eq!(one.rules[0].review.status, Status::Open);
+        assert_eq!(
+            one.rules[0].review.finding_details,
+            "XCCDF result: fail (instance /home/a)"
+        );
+        assert_eq!(one.rules[0].record.engine.as_ref().unwrap().version, "5.9");
+        let r = &one.rules[1];
+        assert_eq!(r.review.status, Status::NotAFinding);
+        assert_eq!(
+            r.review.comments,
+            "Result changed from fail to pass by ISSO at 2024-02-01T00:00:00Z.\nAccepted risk."
+        );
+        assert_eq!(r.record.engine, None, "an override is a person's decision");
+        assert_eq!(two.rules[0].review.status, Status::NotReviewed);
+        assert_eq!(two.rules[1].review, Review::default(), "no result: blank");
+        assert_eq!(
+            w,
+            [
+                "TestResult run-2 is about target 'host-b', not 'host-a'; its results are kept with the first target's asset",
+                "SV-1r1_rule: a rule-result without a result, read as Not_Reviewed",
+            ]
         );
     }
 
