@@ -261,16 +261,23 @@ pub fn leaves(src: &str) -> Result<(String, Vec<(String, String)>), XmlError> {
     let mut input = Input::new(src);
     let root = input.root(&mut Vec::new())?;
     let mut out = Vec::new();
-    // An explicit stack rather than recursion: the fragment comes from a
-    // file, and deep nesting must not exhaust the call stack. Each entry is
-    // (path, text, has element children); the root is never a leaf.
+    // An explicit, bounded stack rather than recursion: the fragment comes
+    // from a file, and deep nesting must not exhaust the call stack (or, as
+    // paths grow with depth, memory). Each entry is (path, text, has
+    // element children); the root is never a leaf.
     let mut open: Vec<(String, String, bool)> = Vec::new();
     if root.has_body {
         open.push((String::new(), String::new(), true));
     }
-    while let Some(top) = open.last_mut() {
+    while let Some(depth) = open.len().checked_sub(1) {
+        let top = &mut open[depth];
         match input.next_event()? {
             Event::Start(e) => {
+                // Paths grow with depth; the fragments read here are a few
+                // levels deep, and a deeper one is not one of them.
+                if depth >= MAX_FRAGMENT_DEPTH {
+                    return Err(input.unexpected("XML fragment nested too deeply"));
+                }
                 top.2 = true;
                 let path = child_path(&top.0, &e);
                 open.push((path, String::new(), false));
@@ -294,6 +301,8 @@ pub fn leaves(src: &str) -> Result<(String, Vec<(String, String)>), XmlError> {
     input.finish(&mut Vec::new())?;
     Ok((root.name, out))
 }
+
+const MAX_FRAGMENT_DEPTH: usize = 32;
 
 fn child_path(parent: &str, e: &BytesStart<'_>) -> String {
     if parent.is_empty() {
