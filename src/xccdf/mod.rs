@@ -89,7 +89,7 @@ pub(crate) fn read_body<'a>(
             }
             "version" => b.version = input.text(&el)?,
             "Profile" => b.profiles.push(read_profile(input, &el)?),
-            "Group" => read_group(input, &el, &mut b.rules)?,
+            "Group" => read_group(input, &el, &mut b.rules, 1)?,
             "Rule" => {
                 let rule = read_rule(input, &el, &Group::default())?;
                 b.rules.push(rule);
@@ -112,11 +112,20 @@ struct Group {
     description: String,
 }
 
+/// Deepest Group nesting read. DISA never nests groups and SCAP Security
+/// Guide content a few levels; the limit keeps a hostile file from
+/// overflowing the stack through recursion.
+const MAX_GROUP_DEPTH: usize = 64;
+
 fn read_group(
     input: &mut Input<'_>,
     el: &Element<'_>,
     rules: &mut Vec<Rule>,
+    depth: usize,
 ) -> Result<(), XmlError> {
+    if depth > MAX_GROUP_DEPTH {
+        return Err(input.unexpected(format!("<Group> nested more than {MAX_GROUP_DEPTH} deep")));
+    }
     let mut group = Group {
         id: short_id(&el.attr("id").unwrap_or_default(), "_group_").to_string(),
         ..Group::default()
@@ -134,7 +143,7 @@ fn read_group(
                 rules.push(rule);
             }
             // XCCDF allows nested groups; DISA never nests, others might.
-            "Group" => read_group(input, &child, rules)?,
+            "Group" => read_group(input, &child, rules, depth + 1)?,
             _ => input.skip(&child)?,
         }
     }
@@ -302,6 +311,29 @@ mod tests {
         assert_eq!(r.fix_text, "Fix it.");
         assert_eq!(r.check_content, "Check it.");
         assert_eq!(r.check_content_ref.as_ref().unwrap().name, "M");
+    }
+
+    #[test]
+    fn refuses_groups_nested_past_the_limit() {
+        let n = MAX_GROUP_DEPTH + 1;
+        let doc = format!(
+            "<Benchmark id=\"x\">\n{}<Rule id=\"SV-1r1_rule\"/>{}</Benchmark>",
+            "<Group id=\"g\">".repeat(n),
+            "</Group>".repeat(n)
+        );
+        let e = read(doc.as_bytes(), "deep.xml").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "line 2, column {}: <Group> nested more than 64 deep",
+                // the 65th start tag, after 64 of 14 characters
+                14 * 64 + 1
+            )
+        );
+        let ok = doc
+            .replacen("<Group id=\"g\">", "", 1)
+            .replacen("</Group>", "", 1);
+        assert_eq!(read(ok.as_bytes(), "deep.xml").unwrap().rules.len(), 1);
     }
 
     #[test]
