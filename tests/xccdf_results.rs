@@ -554,6 +554,48 @@ fn the_asset_keeps_every_target_fact() {
     assert_eq!(facts, 18 + 24 + 1 + 6 + 6, "facts checked");
 }
 
+/// STIGQter's layout (XCCDF 1.1, `cdf:` prefix, short rule ids, no rule
+/// definitions, no target), read from its corpus file with the DOCTYPE cut
+/// out at run time: three rules built from their results, nobody's engine,
+/// and warnings for what a checklist lacks.
+#[test]
+fn stigqter_layout_reads_without_its_doctype() {
+    let text = std::fs::read_to_string(results_file("stigqter_xccdf_lol.xml")).unwrap();
+    let start = text.find("<!DOCTYPE").unwrap();
+    let end = text.find("]>").unwrap() + 2;
+    let dir = tempdir();
+    let input = dir.path().join("stigqter.xml");
+    std::fs::write(&input, format!("{}{}", &text[..start], &text[end..])).unwrap();
+    let loaded = load(&input);
+    assert_eq!(
+        loaded.warnings,
+        [
+            "the results give no release info for Windows_10_STIG: STIG Manager cannot tell the revision of the checklist",
+            "the TestResult names no target: STIG Manager and eMASS need a host name",
+        ]
+    );
+    let c = loaded.checklist;
+    assert_eq!(counts(&c), [1, 1, 1, 0]);
+    let ids: Vec<(&str, &str)> = c.stigs[0]
+        .rules
+        .iter()
+        .map(|r| (r.rule.vuln_id.as_str(), r.rule.rule_id.as_str()))
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            ("V-92835", "SV-92835r1_rule"),
+            ("V-92851", "SV-92851r1_rule"),
+            ("V-92853", "SV-92853r1_rule")
+        ]
+    );
+    assert!(c.stigs[0].rules.iter().all(|r| r.record.engine.is_none()));
+    assert_eq!(
+        c.asset.target_comment,
+        "XCCDF results; profile MAC-2_Sensitive"
+    );
+}
+
 /// A TestResult on its own (the root element, as XCCDF allows), cut at run
 /// time from SCC's file: rules are built from the rule-results alone, and
 /// the oracle agrees on the counts. With no Benchmark there is no release

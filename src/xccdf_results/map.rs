@@ -102,7 +102,7 @@ fn display_product(product: &str) -> String {
 /// The tool behind one rule's result, or `None` for a person's decision.
 ///
 /// A STIG Manager export holds people's reviews unless a review carries a
-/// result engine. Results changed by an override (an Evaluate-STIG answer
+/// result engine, and so does a file that names no `test-system`. Results changed by an override (an Evaluate-STIG answer
 /// file, an XCCDF `override`) are a person's answer too, as in the CKL and
 /// CKLB readers.
 pub(super) fn engine(
@@ -120,6 +120,9 @@ pub(super) fn engine(
             version: e.version.clone(),
         }),
         None if producer == Producer::StigManager => None,
+        // No test-system names no tool; STIGQter, which writes none,
+        // exports its users' reviews.
+        None if tool.0.is_empty() => None,
         None => Some(Engine {
             product: tool.0.clone(),
             version: tool.1.clone(),
