@@ -3,7 +3,8 @@
 //! Data flows one way: a benchmark is read ([`xccdf`], [`source`]), a
 //! [`model::Checklist`] is built from it, and the checklist is written by a
 //! codec ([`ckl`], [`cklb`]). Existing checklists are read back by the same
-//! codecs. Only [`cli`] knows about the command line and exit codes.
+//! codecs, and scan results by [`xccdf_results`]. Only [`cli`] knows about
+//! the command line and exit codes.
 
 pub mod archive;
 pub mod batch;
@@ -21,4 +22,5 @@ pub mod output;
 pub mod report;
 pub mod source;
 pub mod xccdf;
+pub mod xccdf_results;
 pub mod xml;

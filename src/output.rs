@@ -69,21 +69,14 @@ pub fn write_atomic(path: &Path, bytes: &[u8], force: bool) -> Result<(), Error>
 
 /// Renders a checklist in the format `path`'s extension names.
 pub fn render_checklist(path: &Path, checklist: &Checklist) -> Result<(Format, String), Error> {
-    let format = Format::from_path(path)
-        .filter(|f| {
-            // `.xml` and `.json` are accepted when reading, not as output names.
-            let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
-            matches!(
-                (f, ext.to_ascii_lowercase().as_str()),
-                (Format::Ckl, "ckl") | (Format::Cklb, "cklb")
-            )
-        })
-        .ok_or_else(|| Error::UnknownFormat(path.to_path_buf()))?;
-    let text = match format {
-        Format::Ckl => ckl::write_to_string(checklist),
-        Format::Cklb => cklb::write_to_string(checklist),
-    };
-    Ok((format, text))
+    // Only the written extensions: `.xml` and `.json` are accepted when
+    // reading, not as output names.
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+    match ext.to_ascii_lowercase().as_str() {
+        "ckl" => Ok((Format::Ckl, ckl::write_to_string(checklist))),
+        "cklb" => Ok((Format::Cklb, cklb::write_to_string(checklist))),
+        _ => Err(Error::UnknownFormat(path.to_path_buf())),
+    }
 }
 
 /// Writes a checklist atomically in the format of `path`'s extension.

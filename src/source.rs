@@ -1,11 +1,12 @@
 //! Opening input files: benchmarks (`.xml` or DISA `.zip`) and checklists
-//! (`.ckl`, `.cklb`). Every error names the file it is about.
+//! (`.ckl`, `.cklb`, or XCCDF results). Every error names the file it is
+//! about.
 //!
 //! Zip archives go through [`crate::archive`], which refuses entries that
 //! escape their folder and zip bombs.
 
 use crate::model::{Benchmark, Checklist};
-use crate::{archive, ckl, cklb, xccdf};
+use crate::{archive, ckl, cklb, xccdf, xccdf_results};
 use std::fmt;
 use std::io::Read;
 use std::path::Path;
@@ -46,7 +47,11 @@ pub enum ErrorKind {
     Ckl(#[from] ckl::Error),
     #[error(transparent)]
     Cklb(#[from] cklb::Error),
-    #[error("cannot tell the checklist format: expected a .ckl (XML) or .cklb (JSON) file")]
+    #[error(transparent)]
+    XccdfResults(#[from] xccdf_results::Error),
+    #[error(
+        "cannot tell the checklist format: expected a .ckl (XML), a .cklb (JSON) or XCCDF results (XML)"
+    )]
     UnknownFormat,
 }
 
@@ -169,11 +174,13 @@ fn collect_xccdf(
     Ok(())
 }
 
-/// The two checklist formats.
+/// The formats checklists are read from; stigkit writes the first two.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
     Ckl,
     Cklb,
+    /// XCCDF with a `TestResult` (SCC, OpenSCAP, STIG Manager, Evaluate-STIG).
+    XccdfResults,
 }
 
 impl Format {
@@ -187,11 +194,14 @@ impl Format {
         }
     }
 
-    /// Guesses from content: JSON starts with `{`, XML with `<`.
+    /// Guesses from content: JSON starts with `{`, XML with `<`; XML whose
+    /// root is an XCCDF `Benchmark` or `TestResult` is results (a benchmark
+    /// without results is refused by that reader, with a clear message).
     fn sniff(bytes: &[u8]) -> Option<Format> {
         let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
         match bytes.iter().find(|b| !b.is_ascii_whitespace())? {
             b'{' => Some(Format::Cklb),
+            b'<' if xccdf_results::looks_like(bytes) => Some(Format::XccdfResults),
             b'<' => Some(Format::Ckl),
             _ => None,
         }
@@ -205,8 +215,8 @@ pub struct LoadedChecklist {
     pub warnings: Vec<String>,
 }
 
-/// Loads a CKL or CKLB, deciding the format by content (extensions lie:
-/// eMASS exports and renamed files are common).
+/// Loads a CKL, CKLB or XCCDF results file, deciding the format by content
+/// (extensions lie: eMASS exports and renamed files are common).
 pub fn load_checklist(path: &Path) -> Result<LoadedChecklist, Error> {
     let bytes = read_file(path)?;
     parse_checklist(path, &bytes)
@@ -221,6 +231,13 @@ pub fn parse_checklist(path: &Path, bytes: &[u8]) -> Result<LoadedChecklist, Err
     let mut checklist = match format {
         Format::Ckl => ckl::read(bytes, &mut warnings).map_err(|e| err(path, e))?,
         Format::Cklb => cklb::read(bytes, &mut warnings).map_err(|e| err(path, e))?,
+        Format::XccdfResults => {
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            xccdf_results::read(bytes, &name, &mut warnings).map_err(|e| err(path, e))?
+        }
     };
     // stigkit's marker is in the text, the same in every format.
     for r in checklist.stigs.iter_mut().flat_map(|s| s.rules.iter_mut()) {

@@ -6,7 +6,7 @@
 //! references are resolved, and every error carries a line and column.
 
 use quick_xml::Reader;
-use quick_xml::events::{BytesStart, Event};
+use quick_xml::events::{BytesRef, BytesStart, Event};
 use std::fmt;
 
 /// Why an XML document could not be read.
@@ -180,23 +180,7 @@ impl<'a> Input<'a> {
             match self.next_event()? {
                 Event::Text(t) => out.push_str(&t.xml10_content()),
                 Event::CData(t) => out.push_str(&t.xml10_content()),
-                Event::GeneralRef(r) => {
-                    if let Some(c) = r
-                        .resolve_char_ref()
-                        .map_err(|e| self.error(XmlErrorKind::Syntax(e.to_string())))?
-                    {
-                        out.push(c);
-                    } else {
-                        match predefined(&r) {
-                            Some(s) => out.push_str(s),
-                            None => {
-                                return Err(
-                                    self.error(XmlErrorKind::UndefinedEntity(r.to_string()))
-                                );
-                            }
-                        }
-                    }
-                }
+                Event::GeneralRef(r) => self.push_reference(&r, &mut out)?,
                 Event::End(_) => return Ok(out),
                 Event::Comment(_) | Event::PI(_) => {}
                 Event::Start(e) | Event::Empty(e) => {
@@ -209,6 +193,25 @@ impl<'a> Input<'a> {
                 Event::Eof => return Err(self.unexpected("unexpected end of file")),
                 _ => {}
             }
+        }
+    }
+
+    /// Appends what a reference stands for: a character reference, or one
+    /// of XML's five predefined entities; any other entity is an error.
+    fn push_reference(&self, r: &BytesRef<'_>, out: &mut String) -> Result<(), XmlError> {
+        if let Some(c) = r
+            .resolve_char_ref()
+            .map_err(|e| self.error(XmlErrorKind::Syntax(e.to_string())))?
+        {
+            out.push(c);
+            return Ok(());
+        }
+        match predefined(r) {
+            Some(s) => {
+                out.push_str(s);
+                Ok(())
+            }
+            None => Err(self.error(XmlErrorKind::UndefinedEntity(r.to_string()))),
         }
     }
 
@@ -240,6 +243,72 @@ impl<'a> Input<'a> {
                 _ => return Err(self.unexpected("content after the root element")),
             }
         }
+    }
+}
+
+/// The local name of a document's root element, read no further than its
+/// start tag (so format sniffing costs nothing on large files).
+pub fn root_name(bytes: &[u8]) -> Result<String, XmlError> {
+    let mut input = Input::new(decode(bytes)?);
+    Ok(input.root(&mut Vec::new())?.name)
+}
+
+/// A small XML fragment (such as the XML Evaluate-STIG writes inside CKL
+/// comments) flattened: the root's local name, and the text of every element
+/// without element children, keyed by its path below the root
+/// (`global/version`).
+pub fn leaves(src: &str) -> Result<(String, Vec<(String, String)>), XmlError> {
+    let mut input = Input::new(src);
+    let root = input.root(&mut Vec::new())?;
+    let mut out = Vec::new();
+    // An explicit, bounded stack rather than recursion: the fragment comes
+    // from a file, and deep nesting must not exhaust the call stack (or, as
+    // paths grow with depth, memory). Each entry is (path, text, has
+    // element children); the root is never a leaf.
+    let mut open: Vec<(String, String, bool)> = Vec::new();
+    if root.has_body {
+        open.push((String::new(), String::new(), true));
+    }
+    while let Some(depth) = open.len().checked_sub(1) {
+        let top = &mut open[depth];
+        match input.next_event()? {
+            Event::Start(e) => {
+                // Paths grow with depth; the fragments read here are a few
+                // levels deep, and a deeper one is not one of them.
+                if depth >= MAX_FRAGMENT_DEPTH {
+                    return Err(input.unexpected("XML fragment nested too deeply"));
+                }
+                top.2 = true;
+                let path = child_path(&top.0, &e);
+                open.push((path, String::new(), false));
+            }
+            Event::Empty(e) => {
+                top.2 = true;
+                out.push((child_path(&top.0, &e), String::new()));
+            }
+            Event::Text(t) => top.1.push_str(&t.xml10_content()),
+            Event::CData(t) => top.1.push_str(&t.xml10_content()),
+            Event::GeneralRef(r) => input.push_reference(&r, &mut top.1)?,
+            Event::End(_) => {
+                if let Some((path, text, false)) = open.pop() {
+                    out.push((path, text));
+                }
+            }
+            Event::Eof => return Err(input.unexpected("unexpected end of file")),
+            _ => {}
+        }
+    }
+    input.finish(&mut Vec::new())?;
+    Ok((root.name, out))
+}
+
+const MAX_FRAGMENT_DEPTH: usize = 32;
+
+fn child_path(parent: &str, e: &BytesStart<'_>) -> String {
+    if parent.is_empty() {
+        local_name(e)
+    } else {
+        format!("{parent}/{}", local_name(e))
     }
 }
 
@@ -340,6 +409,31 @@ mod tests {
         assert!(decode(b"\xFF\xFE<\0a\0").is_err());
         let e = decode(b"<a>\n\xFF</a>").unwrap_err();
         assert_eq!((e.line, e.column), (2, 1));
+    }
+
+    #[test]
+    fn flattens_fragments_into_leaf_paths() {
+        let (root, leaves) = leaves(
+            "<Evaluate-STIG><global><version>1.2204.1</version><time/></global><AFMod>True &amp; x</AFMod></Evaluate-STIG>",
+        )
+        .unwrap();
+        assert_eq!(root, "Evaluate-STIG");
+        let want = [
+            ("global/version", "1.2204.1"),
+            ("global/time", ""),
+            ("AFMod", "True & x"),
+        ];
+        let got: Vec<(&str, &str)> = leaves
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        assert_eq!(got, want);
+        assert!(super::leaves("<a><b></a>").is_err());
+        let deep = "<a>".repeat(100_000);
+        assert!(
+            super::leaves(&deep).is_err(),
+            "deep nesting is an error, not a crash"
+        );
     }
 
     #[test]

@@ -389,7 +389,7 @@ fn bad_input_is_one_clear_line_and_exit_2() {
                 "convert".into(),
                 s(&data("xccdf/stigaview_rke2_v2r4.xml")).into(),
             ],
-            "not a STIG Viewer checklist: the root element is <Benchmark>".into(),
+            "stigaview_rke2_v2r4.xml: an XCCDF benchmark without results (no <TestResult>), not a checklist".into(),
         ),
         (
             vec![

@@ -114,14 +114,11 @@ fn read(p: &Path) -> Result<source::LoadedChecklist, source::Error> {
 }
 
 fn rewrite(c: &Checklist, f: Format) -> Checklist {
-    let text = match f {
-        Format::Ckl => ckl::write_to_string(c),
-        Format::Cklb => cklb::write_to_string(c),
-    };
     let mut warnings = Vec::new();
     match f {
-        Format::Ckl => ckl::read(text.as_bytes(), &mut warnings).unwrap(),
-        Format::Cklb => cklb::read(text.as_bytes(), &mut warnings).unwrap(),
+        Format::Ckl => ckl::read(ckl::write_to_string(c).as_bytes(), &mut warnings).unwrap(),
+        Format::Cklb => cklb::read(cklb::write_to_string(c).as_bytes(), &mut warnings).unwrap(),
+        Format::XccdfResults => unreachable!("stigkit writes no XCCDF"),
     }
 }
 
@@ -221,6 +218,9 @@ fn rule_in_both(r: &ChecklistRule, stig: &StigInfo) -> ChecklistRule {
     r.record.uuid.clear();
     r.record.created_at.clear();
     r.record.updated_at.clear();
+    // Evaluate-STIG's CKL markers are XML comments, which a CKLB cannot
+    // carry (nor its CKLB objects a CKL); only the reviews travel.
+    r.record.engine = None;
     r.passthrough = Default::default();
     r
 }
@@ -237,6 +237,7 @@ fn cross_format_round_trip_keeps_reviews() {
         let other = match loaded.format {
             Format::Ckl => Format::Cklb,
             Format::Cklb => Format::Ckl,
+            Format::XccdfResults => unreachable!("{}: not a checklist file", name(&f)),
         };
         let back = rewrite(&rewrite(&original, other), loaded.format);
         let label = name(&f);
@@ -284,6 +285,7 @@ fn stig_manager_reads_rewrites_the_same() {
         let ext = match loaded.format {
             Format::Ckl => "ckl",
             Format::Cklb => "cklb",
+            Format::XccdfResults => unreachable!("{}: not a checklist file", name(&f)),
         };
         let out = dir.path().join(format!("{}.{ext}", outputs.len()));
         stigkit::output::write_checklist(&out, &loaded.checklist, false).unwrap();
@@ -300,4 +302,129 @@ fn stig_manager_reads_rewrites_the_same() {
         assert_eq!(a["checklists"], b["checklists"], "{}", name(f));
         assert_eq!(a["target"], b["target"], "{}", name(f));
     }
+}
+
+/// Evaluate-STIG's reviews are known as its own: in files with its root
+/// marker (CKL comment, CKLB object), every review has the Evaluate-STIG
+/// engine and version, except those an answer file set (a person's answer).
+/// STIG Manager gives a result engine to both, so its count is the sum.
+#[test]
+fn evaluate_stig_reviews_carry_its_engine() {
+    // file, Evaluate-STIG version (its start, for two fixtures that test
+    // 500-character values), reviews by Evaluate-STIG, set by an answer file
+    let pinned: &[(&str, &str, usize, usize)] = &[
+        (
+            "ckl/smcm/CA1294WK16078_COMBINED_20231211-125650-trimmed.ckl",
+            "1.2310.1",
+            57,
+            2,
+        ),
+        (
+            "ckl/smcm/CA1294WK16078_Chrome_V2R8_20231211-125631.ckl",
+            "1.2310.1",
+            42,
+            1,
+        ),
+        ("ckl/smcm/ResultEngineRootNoVersion.ckl", "", 1, 0),
+        (
+            "ckl/smcm/ResultEngineWithEvalStigModuleAndOverride.ckl",
+            "1.2204.1",
+            0,
+            1,
+        ),
+        (
+            "ckl/smcm/Root-ES-comment-with-only-version.ckl",
+            "1.2310.1",
+            2,
+            0,
+        ),
+        ("ckl/smcm/SingleResultEngineModule.ckl", "1.2310.1", 2, 0),
+        (
+            "ckl/smcm/Target-Object-Long-Properties",
+            "1.2204.11.2204.11.",
+            0,
+            1,
+        ),
+        ("ckl/smcm/result-engine-data-root.ckl", "1.2204.1", 1, 0),
+        (
+            "ckl/smcm/resultEngine-In-ISTIG-multi-stig.ckl",
+            "1.2310.1",
+            2,
+            0,
+        ),
+        (
+            "cklb/smcm/CA1294WK16078_COMBINED_20231211-125654.cklb",
+            "1.2310.1",
+            2,
+            0,
+        ),
+        (
+            "cklb/smcm/CA1294WK16078_Chrome_V2R8_20231211-125633Trimmed.cklb",
+            "1.2310.1",
+            2,
+            0,
+        ),
+        ("cklb/smcm/OnlyRootResultEngine.cklb", "1.2310.1", 1, 0),
+        ("cklb/smcm/SingleResultEngineModule.cklb", "1.2310.1", 2, 0),
+        ("cklb/smcm/TwoResultEngineModules.cklb", "1.2310.1", 2, 0),
+        ("cklb/smcm/Truncate-Tests.cklb", "1.2310.11.2310.11.", 1, 0),
+    ];
+    let files: Vec<PathBuf> = all_checklists()
+        .into_iter()
+        .filter(|f| !rejected().contains_key(name(f).as_str()) || read(f).is_ok())
+        .collect();
+    let (_, reports) = oracle(&[], &files);
+    let mut seen = 0;
+    for (f, report) in files.iter().zip(&reports) {
+        let n = name(f);
+        let Ok(loaded) = read(f) else { continue };
+        let rules: Vec<_> = loaded
+            .checklist
+            .stigs
+            .iter()
+            .flat_map(|s| &s.rules)
+            .collect();
+        let by_es: Vec<_> = rules
+            .iter()
+            .filter_map(|r| r.record.engine.as_ref())
+            .filter(|e| e.product == "Evaluate-STIG")
+            .collect();
+        let with_engine: u64 = report["checklists"].as_array().map_or(0, |c| {
+            c.iter()
+                .map(|c| c["withResultEngine"].as_u64().unwrap())
+                .sum()
+        });
+        match pinned.iter().find(|p| p.0 == n) {
+            Some((_, version, es, answered)) => {
+                seen += 1;
+                assert_eq!(by_es.len(), *es, "{n}");
+                assert!(
+                    by_es.iter().all(|e| e.version == *version
+                        || (version.ends_with('.') && e.version.starts_with(version))),
+                    "{n}: {by_es:?}"
+                );
+                assert_eq!(
+                    rules.len() - by_es.len(),
+                    *answered,
+                    "{n}: the rest are answers"
+                );
+                assert_eq!((es + answered) as u64, with_engine, "{n}");
+            }
+            None => {
+                assert!(
+                    by_es.is_empty(),
+                    "{n}: no Evaluate-STIG marker, yet {by_es:?}"
+                );
+                assert_eq!(with_engine, 0, "{n}");
+            }
+        }
+    }
+    assert_eq!(seen, pinned.len());
+    let long = read(&data("cklb/smcm/Truncate-Tests.cklb")).unwrap();
+    let engine = long.checklist.stigs[0].rules[0]
+        .record
+        .engine
+        .clone()
+        .unwrap();
+    assert_eq!(engine.version.chars().count(), 499);
 }

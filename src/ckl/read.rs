@@ -2,7 +2,8 @@
 
 use super::{Error, keys};
 use crate::model::{
-    Asset, CheckContentRef, Checklist, ChecklistRule, Severity, Status, StigChecklist, StigInfo,
+    Asset, CheckContentRef, Checklist, ChecklistRule, Engine, Severity, Status, StigChecklist,
+    StigInfo,
 };
 use crate::xml::{self, Element, Input, XmlError};
 
@@ -56,6 +57,7 @@ pub fn read(bytes: &[u8], warnings: &mut Vec<String>) -> Result<Checklist, Error
     {
         first.info.target_key = checklist.asset.target_key.clone();
     }
+    mark_evaluate_stig(&mut checklist);
     if !saw_asset {
         warnings.push("no <ASSET> element: asset fields are empty".into());
     }
@@ -63,6 +65,58 @@ pub fn read(bytes: &[u8], warnings: &mut Vec<String>) -> Result<Checklist, Error
         warnings.push("HOST_NAME is empty: STIG Manager and eMASS need a host name".into());
     }
     Ok(checklist)
+}
+
+/// The fields of an Evaluate-STIG comment (`<!--<Evaluate-STIG>…-->`), keys
+/// lower-cased (its writers vary: `AFMod`, `afmod`); `None` for other
+/// comments. A marker whose XML does not parse has no fields.
+fn evaluate_stig_fields(comment: &str) -> Option<Vec<(String, String)>> {
+    let c = comment.trim();
+    if !c.starts_with("<Evaluate-STIG>") {
+        return None;
+    }
+    Some(match crate::xml::leaves(c) {
+        Ok((_, leaves)) => leaves
+            .into_iter()
+            .map(|(k, v)| (k.to_ascii_lowercase(), v.trim().to_string()))
+            .collect(),
+        Err(_) => Vec::new(),
+    })
+}
+
+/// Evaluate-STIG decided the reviews of a checklist whose root carries its
+/// marker, except those an answer file set: a VULN comment with `AFMod`
+/// true (or naming an answer file without saying) is a person's answer.
+fn mark_evaluate_stig(checklist: &mut Checklist) {
+    let Some(root) = checklist
+        .passthrough
+        .values(keys::ROOT_COMMENT)
+        .find_map(evaluate_stig_fields)
+    else {
+        return;
+    };
+    let field = |fields: &[(String, String)], key: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+    };
+    let version = field(&root, "version")
+        .or_else(|| field(&root, "global/version"))
+        .unwrap_or_default();
+    for r in checklist.stigs.iter_mut().flat_map(|s| s.rules.iter_mut()) {
+        let answered = r
+            .passthrough
+            .values(keys::VULN_COMMENT)
+            .filter_map(evaluate_stig_fields)
+            .any(|f| match field(&f, "afmod") {
+                Some(afmod) => afmod.eq_ignore_ascii_case("true"),
+                None => field(&f, "answerfile").is_some_and(|a| !a.is_empty()),
+            });
+        if !answered {
+            r.record.engine = Some(Engine::evaluate_stig(&version));
+        }
+    }
 }
 
 fn read_asset(input: &mut Input<'_>, el: &Element<'_>) -> Result<Asset, XmlError> {

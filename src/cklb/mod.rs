@@ -10,7 +10,7 @@
 mod wire;
 
 use crate::model::{
-    Asset, CheckContentRef, Checklist, ChecklistRule, Discussion, Review, Rule, RuleRecord,
+    Asset, CheckContentRef, Checklist, ChecklistRule, Discussion, Engine, Review, Rule, RuleRecord,
     Severity, Status, StigChecklist, StigInfo,
 };
 use serde_json::{Map, Value};
@@ -86,6 +86,7 @@ pub fn read(bytes: &[u8], warnings: &mut Vec<String>) -> Result<Checklist, Error
     if let Some(mode) = &file.mode {
         checklist.passthrough.push(keys::MODE, mode.to_string());
     }
+    let evaluate_stig = evaluate_stig_version(&file.extra);
     keep(&mut checklist.passthrough, keys::ROOT, &file.extra);
     let t = file.target_data.unwrap_or_default();
     checklist.asset = Asset {
@@ -106,7 +107,9 @@ pub fn read(bytes: &[u8], warnings: &mut Vec<String>) -> Result<Checklist, Error
     };
     keep(&mut checklist.passthrough, keys::TARGET, &t.extra);
     for s in stigs {
-        checklist.stigs.push(read_stig(s, warnings));
+        checklist
+            .stigs
+            .push(read_stig(s, evaluate_stig.as_deref(), warnings));
     }
     checklist.asset.target_key = checklist
         .stigs
@@ -141,7 +144,51 @@ fn kept(p: &crate::model::Passthrough, key: &str) -> Extra {
         .unwrap_or_default()
 }
 
-fn read_stig(s: wire::InStig, warnings: &mut Vec<String>) -> StigChecklist {
+/// Evaluate-STIG's key, at the root (its version), on each STIG and on
+/// each rule (the answer file that set the review, if any).
+const EVALUATE_STIG: &str = "evaluate-stig";
+
+/// The Evaluate-STIG version of a checklist whose root carries Evaluate-STIG's
+/// object (empty when the object states none); `None` without it.
+fn evaluate_stig_version(root: &Extra) -> Option<String> {
+    let Some(Value::Object(es)) = root.get(EVALUATE_STIG) else {
+        return None;
+    };
+    let version = es
+        .get("version")
+        .or_else(|| es.get("global").and_then(|g| g.get("version")))
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    Some(version.to_string())
+}
+
+/// Whether an Evaluate-STIG answer file set this rule's review: `afmod`
+/// true, or an answer file named without saying. Keys are matched without
+/// case, as Evaluate-STIG's writers differ.
+fn answered(rule: &Extra) -> bool {
+    let Some(Value::Object(es)) = rule.get(EVALUATE_STIG) else {
+        return false;
+    };
+    let get = |key: &str| {
+        es.iter()
+            .find(|(k, _)| k.replace('_', "").eq_ignore_ascii_case(key))
+            .map(|(_, v)| v)
+    };
+    match get("afmod") {
+        Some(Value::Bool(b)) => *b,
+        Some(Value::String(s)) => s.trim().eq_ignore_ascii_case("true"),
+        Some(_) => false,
+        None => get("answerfile")
+            .and_then(Value::as_str)
+            .is_some_and(|a| !a.trim().is_empty()),
+    }
+}
+
+fn read_stig(
+    s: wire::InStig,
+    evaluate_stig: Option<&str>,
+    warnings: &mut Vec<String>,
+) -> StigChecklist {
     let mut stig = StigChecklist {
         info: StigInfo {
             version: s.version,
@@ -158,13 +205,18 @@ fn read_stig(s: wire::InStig, warnings: &mut Vec<String>) -> StigChecklist {
     };
     keep(&mut stig.passthrough, keys::STIG, &s.extra);
     for r in s.rules {
-        let rule = read_rule(r, &stig.info, warnings);
+        let rule = read_rule(r, &stig.info, evaluate_stig, warnings);
         stig.rules.push(rule);
     }
     stig
 }
 
-fn read_rule(r: wire::InRule, info: &StigInfo, warnings: &mut Vec<String>) -> ChecklistRule {
+fn read_rule(
+    r: wire::InRule,
+    info: &StigInfo,
+    evaluate_stig: Option<&str>,
+    warnings: &mut Vec<String>,
+) -> ChecklistRule {
     let (group_title, group_description) = match r.group_tree.as_deref().and_then(|t| t.first()) {
         Some(g) => (g.title.clone(), g.description.clone()),
         None => (r.group_title.clone(), String::new()),
@@ -252,7 +304,9 @@ fn read_rule(r: wire::InRule, info: &StigInfo, warnings: &mut Vec<String>) -> Ch
             stig_ref: r.stig_ref,
             created_at: r.created_at,
             updated_at: r.updated_at,
-            engine: None,
+            engine: evaluate_stig
+                .filter(|_| !answered(&r.extra))
+                .map(Engine::evaluate_stig),
         },
         ..ChecklistRule::default()
     };

@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Checklist to read (.ckl or .cklb; the format is detected from content).
+    /// Checklist to read: .ckl, .cklb or XCCDF results (detected from content).
     pub input: PathBuf,
     /// Output file; .ckl or .cklb decides the format.
     #[arg(short, long, value_name = "OUT")]

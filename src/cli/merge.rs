@@ -9,7 +9,8 @@ use uuid::Uuid;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Checklists to merge (CKL, CKLB), oldest pass first: later inputs
+    /// Checklists to merge (CKL, CKLB, XCCDF results), oldest pass first:
+    /// later inputs
     /// win ties.
     #[arg(required = true, value_name = "IN")]
     pub inputs: Vec<PathBuf>,

@@ -32,7 +32,7 @@ enum Command {
     Checklist(Box<checklist::Command>),
     /// Gather evidence from MKE, Kubernetes, MSR and Docker Engines into a bundle.
     Collect(Box<collect::Args>),
-    /// Convert a checklist between CKL and CKLB (by the output's extension).
+    /// Convert a checklist (CKL, CKLB, XCCDF results) to CKL or CKLB (by the output's extension).
     Convert(convert::Args),
     /// Judge an evidence bundle against the MKE STIG and write checklists.
     Evaluate(Box<verdict::EvaluateArgs>),

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Checklists (.ckl or .cklb).
+    /// Checklists (.ckl, .cklb or XCCDF results).
     #[arg(required = true)]
     pub checklists: Vec<PathBuf>,
     /// Print JSON instead of text.

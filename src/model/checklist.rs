@@ -256,8 +256,11 @@ impl Checklist {
 impl StigChecklist {
     /// A blank STIG entry for one benchmark.
     pub fn blank(b: &Benchmark, uuid: Uuid, now: &str) -> StigChecklist {
-        let stig_uuid = uuid.to_string();
-        let stig_ref = format!("{} :: Version {}, {}", b.title, b.version, b.release_info);
+        let info = StigInfo {
+            uuid: uuid.to_string(),
+            ..StigInfo::of(b)
+        };
+        let stig_ref = info.stig_ref();
         let rules = b
             .rules
             .iter()
@@ -266,7 +269,7 @@ impl StigChecklist {
                 review: Review::default(),
                 record: RuleRecord {
                     uuid: Uuid::new_v5(&uuid, r.rule_id.as_bytes()).to_string(),
-                    stig_uuid: stig_uuid.clone(),
+                    stig_uuid: info.uuid.clone(),
                     stig_ref: stig_ref.clone(),
                     created_at: now.to_string(),
                     updated_at: now.to_string(),
@@ -277,29 +280,7 @@ impl StigChecklist {
             })
             .collect();
         StigChecklist {
-            info: StigInfo {
-                version: b.version.clone(),
-                classification: "UNCLASSIFIED".into(),
-                custom_name: String::new(),
-                stig_id: b.id.clone(),
-                description: b.description.clone(),
-                filename: b.file_name.clone(),
-                release_info: b.release_info.clone(),
-                title: b.title.clone(),
-                uuid: stig_uuid,
-                notice: b.notice.clone(),
-                source: b.source.clone(),
-                display_name: b.display_name(),
-                size: Some(b.rules.len()),
-                target_key: b
-                    .rules
-                    .iter()
-                    .map(|r| r.target_key.as_str())
-                    .find(|k| !k.is_empty())
-                    .unwrap_or_default()
-                    .to_string(),
-                extra: Vec::new(),
-            },
+            info,
             rules,
             passthrough: Passthrough::default(),
         }
@@ -308,6 +289,43 @@ impl StigChecklist {
     /// Version and release (`V2R4`) of the STIG, when stated.
     pub fn revision(&self) -> Option<super::Revision> {
         super::Revision::derive(&self.info.version, &self.info.release_info)
+    }
+}
+
+impl StigInfo {
+    /// What a checklist records of benchmark `b`, with no uuid yet.
+    pub fn of(b: &Benchmark) -> StigInfo {
+        StigInfo {
+            version: b.version.clone(),
+            classification: "UNCLASSIFIED".into(),
+            custom_name: String::new(),
+            stig_id: b.id.clone(),
+            description: b.description.clone(),
+            filename: b.file_name.clone(),
+            release_info: b.release_info.clone(),
+            title: b.title.clone(),
+            uuid: String::new(),
+            notice: b.notice.clone(),
+            source: b.source.clone(),
+            display_name: b.display_name(),
+            size: Some(b.rules.len()),
+            target_key: b
+                .rules
+                .iter()
+                .map(|r| r.target_key.as_str())
+                .find(|k| !k.is_empty())
+                .unwrap_or_default()
+                .to_string(),
+            extra: Vec::new(),
+        }
+    }
+
+    /// `<title> :: Version <v>, <release-info>`, as rules cite their STIG.
+    pub fn stig_ref(&self) -> String {
+        format!(
+            "{} :: Version {}, {}",
+            self.title, self.version, self.release_info
+        )
     }
 }
 

@@ -1,8 +1,8 @@
 //! The domain: benchmarks, checklists and reviews.
 //!
 //! Nothing here knows a file format, touches the file system or the
-//! network. Codecs (`xccdf`, `ckl`, `cklb`) translate to and from these
-//! types; everything else works on them.
+//! network. Codecs (`xccdf`, `xccdf_results`, `ckl`, `cklb`) translate to
+//! and from these types; everything else works on them.
 
 mod benchmark;
 mod checklist;
@@ -18,6 +18,6 @@ pub use checklist::{
     ASSET_TYPES, Asset, Checklist, ChecklistRule, Passthrough, ROLES, Review, RuleRecord,
     StigChecklist, StigInfo, TECH_AREAS,
 };
-pub use provenance::{Engine, decided_by, marker_line, merged_line, stigkit_engine};
+pub use provenance::{EVALUATE_STIG, Engine, decided_by, marker_line, merged_line, stigkit_engine};
 pub use status::{Severity, Status};
 pub use summary::{Counts, StigSummary, Summary};

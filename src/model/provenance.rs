@@ -16,6 +16,19 @@ pub struct Engine {
     pub version: String,
 }
 
+/// Evaluate-STIG's product name, as its CKL, CKLB and XCCDF markers spell it.
+pub const EVALUATE_STIG: &str = "Evaluate-STIG";
+
+impl Engine {
+    /// Evaluate-STIG of `version` (empty when its marker states none).
+    pub fn evaluate_stig(version: &str) -> Engine {
+        Engine {
+            product: EVALUATE_STIG.into(),
+            version: version.into(),
+        }
+    }
+}
+
 const MARKER: &str = "Automated result ";
 const BY: &str = " by stigkit ";
 

@@ -33,12 +33,34 @@ pub fn read(bytes: &[u8], file_name: &str) -> Result<Benchmark, Error> {
     if root.name != "Benchmark" {
         return Err(Error::NotABenchmark(root.name));
     }
+    let b = read_body(&mut input, &root, file_name, &mut |input, el| {
+        input.skip(&el)
+    })?;
+    input.finish(&mut Vec::new())?;
+    if b.rules.is_empty() {
+        return Err(Error::NoRules);
+    }
+    Ok(b)
+}
+
+/// Reads the children of a `<Benchmark>` root. Elements a benchmark has no
+/// field for (`TestResult`, `metadata`, …) go to `other`, which must read
+/// or skip them: the results reader takes its `TestResult`s from here.
+pub(crate) fn read_body<'a>(
+    input: &mut Input<'a>,
+    root: &Element<'a>,
+    file_name: &str,
+    other: &mut dyn FnMut(&mut Input<'a>, Element<'a>) -> Result<(), XmlError>,
+) -> Result<Benchmark, XmlError> {
     let mut b = Benchmark {
         id: short_id(&root.attr("id").unwrap_or_default(), "_benchmark_").to_string(),
         file_name: file_name.to_string(),
         notice: String::new(),
         ..Benchmark::default()
     };
+    if !root.has_body {
+        return Ok(b);
+    }
     let mut ignore = |_: &str| {};
     while let Some(el) = input.child(&mut ignore)? {
         match el.name.as_str() {
@@ -53,7 +75,7 @@ pub fn read(bytes: &[u8], file_name: &str) -> Result<Benchmark, Error> {
                 input.skip(&el)?;
             }
             "reference" => {
-                let (source, _) = read_reference(&mut input, &el)?;
+                let (source, _) = read_reference(input, &el)?;
                 if !source.is_empty() {
                     b.source = source;
                 }
@@ -66,24 +88,20 @@ pub fn read(bytes: &[u8], file_name: &str) -> Result<Benchmark, Error> {
                 }
             }
             "version" => b.version = input.text(&el)?,
-            "Profile" => b.profiles.push(read_profile(&mut input, &el)?),
-            "Group" => read_group(&mut input, &el, &mut b.rules)?,
+            "Profile" => b.profiles.push(read_profile(input, &el)?),
+            "Group" => read_group(input, &el, &mut b.rules, 1)?,
             "Rule" => {
-                let rule = read_rule(&mut input, &el, &Group::default())?;
+                let rule = read_rule(input, &el, &Group::default())?;
                 b.rules.push(rule);
             }
-            _ => input.skip(&el)?,
+            _ => other(input, el)?,
         }
-    }
-    input.finish(&mut Vec::new())?;
-    if b.rules.is_empty() {
-        return Err(Error::NoRules);
     }
     Ok(b)
 }
 
 /// `xccdf_mil.disa.stig_rule_SV-1r2_rule` → `SV-1r2_rule`; short ids unchanged.
-fn short_id<'s>(id: &'s str, marker: &str) -> &'s str {
+pub(crate) fn short_id<'s>(id: &'s str, marker: &str) -> &'s str {
     id.find(marker).map_or(id, |at| &id[at + marker.len()..])
 }
 
@@ -94,11 +112,20 @@ struct Group {
     description: String,
 }
 
+/// Deepest Group nesting read. DISA never nests groups and SCAP Security
+/// Guide content a few levels; the limit keeps a hostile file from
+/// overflowing the stack through recursion.
+const MAX_GROUP_DEPTH: usize = 64;
+
 fn read_group(
     input: &mut Input<'_>,
     el: &Element<'_>,
     rules: &mut Vec<Rule>,
+    depth: usize,
 ) -> Result<(), XmlError> {
+    if depth > MAX_GROUP_DEPTH {
+        return Err(input.unexpected(format!("<Group> nested more than {MAX_GROUP_DEPTH} deep")));
+    }
     let mut group = Group {
         id: short_id(&el.attr("id").unwrap_or_default(), "_group_").to_string(),
         ..Group::default()
@@ -116,7 +143,7 @@ fn read_group(
                 rules.push(rule);
             }
             // XCCDF allows nested groups; DISA never nests, others might.
-            "Group" => read_group(input, &child, rules)?,
+            "Group" => read_group(input, &child, rules, depth + 1)?,
             _ => input.skip(&child)?,
         }
     }
@@ -284,6 +311,29 @@ mod tests {
         assert_eq!(r.fix_text, "Fix it.");
         assert_eq!(r.check_content, "Check it.");
         assert_eq!(r.check_content_ref.as_ref().unwrap().name, "M");
+    }
+
+    #[test]
+    fn refuses_groups_nested_past_the_limit() {
+        let n = MAX_GROUP_DEPTH + 1;
+        let doc = format!(
+            "<Benchmark id=\"x\">\n{}<Rule id=\"SV-1r1_rule\"/>{}</Benchmark>",
+            "<Group id=\"g\">".repeat(n),
+            "</Group>".repeat(n)
+        );
+        let e = read(doc.as_bytes(), "deep.xml").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "line 2, column {}: <Group> nested more than 64 deep",
+                // the 65th start tag, after 64 of 14 characters
+                14 * 64 + 1
+            )
+        );
+        let ok = doc
+            .replacen("<Group id=\"g\">", "", 1)
+            .replacen("</Group>", "", 1);
+        assert_eq!(read(ok.as_bytes(), "deep.xml").unwrap().rules.len(), 1);
     }
 
     #[test]
