@@ -6,6 +6,7 @@
 
 mod benchmark;
 mod checklist;
+mod matching;
 mod provenance;
 mod status;
 mod summary;
@@ -18,6 +19,7 @@ pub use checklist::{
     ASSET_TYPES, Asset, Checklist, ChecklistRule, Passthrough, ROLES, Review, RuleRecord,
     StigChecklist, StigInfo, TECH_AREAS,
 };
+pub use matching::{MatchKey, pair_rules};
 pub use provenance::{Engine, marker_line, stigkit_engine};
 pub use status::{Severity, Status};
 pub use summary::{Counts, StigSummary, Summary};
