@@ -18,5 +18,6 @@ pub mod model;
 pub mod output;
 pub mod report;
 pub mod source;
+pub mod upgrade;
 pub mod xccdf;
 pub mod xml;

@@ -9,7 +9,7 @@ use serde::Serialize;
 use std::path::Path;
 
 /// Built-in templates, by name.
-const TEMPLATES: [(&str, &str); 5] = [
+const TEMPLATES: [(&str, &str); 7] = [
     (
         "benchmark.txt.j2",
         include_str!("../templates/benchmark.txt.j2"),
@@ -29,6 +29,14 @@ const TEMPLATES: [(&str, &str); 5] = [
     (
         "scan_summary.txt.j2",
         include_str!("../templates/scan_summary.txt.j2"),
+    ),
+    (
+        "upgrade_reset.txt.j2",
+        include_str!("../templates/upgrade_reset.txt.j2"),
+    ),
+    (
+        "upgrade_summary.txt.j2",
+        include_str!("../templates/upgrade_summary.txt.j2"),
     ),
 ];
 
@@ -82,6 +90,10 @@ impl Templates {
         });
         env.add_filter("pad", |s: String, width: usize| format!("{s:<width$}"));
         env.add_filter("rpad", |s: String, width: usize| format!("{s:>width$}"));
+        // Views carry statuses as JSON keys; reviewers read STIG Viewer's spelling.
+        env.add_filter("status", |s: String| {
+            crate::model::Status::parse_lenient(&s).map_or(s, |st| st.label().to_string())
+        });
         Templates { env }
     }
 
@@ -223,5 +235,37 @@ impl FleetView {
             totals.merge(&c.totals);
         }
         FleetView { checklists, totals }
+    }
+}
+
+/// What `upgrade` prints, and writes with `--report`.
+#[derive(Serialize)]
+pub struct UpgradeView<'a> {
+    pub tool: String,
+    /// The old checklist, the new one, and the report file.
+    pub old: String,
+    pub output: String,
+    pub report: Option<String>,
+    pub host_name: &'a str,
+    pub stigs: &'a [crate::upgrade::StigReport],
+    pub totals: &'a crate::upgrade::Totals,
+}
+
+impl<'a> UpgradeView<'a> {
+    pub fn of(
+        old: &Path,
+        output: &Path,
+        report: Option<&Path>,
+        r: &'a crate::upgrade::Report,
+    ) -> UpgradeView<'a> {
+        UpgradeView {
+            tool: format!("stigkit {}", env!("CARGO_PKG_VERSION")),
+            old: old.display().to_string(),
+            output: output.display().to_string(),
+            report: report.map(|p| p.display().to_string()),
+            host_name: &r.host_name,
+            stigs: &r.stigs,
+            totals: &r.totals,
+        }
     }
 }

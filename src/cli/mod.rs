@@ -8,6 +8,7 @@ mod checklist;
 mod collect;
 mod convert;
 mod show;
+mod upgrade;
 mod verdict;
 
 use clap::{Parser, Subcommand};
@@ -39,6 +40,8 @@ enum Command {
     Scan(Box<verdict::ScanArgs>),
     /// Count reviews per STIG by status and category.
     Show(show::Args),
+    /// Carry a checklist's reviews to new releases of its STIGs.
+    Upgrade(upgrade::Args),
 }
 
 /// Process exit codes; documented in the README.
@@ -97,6 +100,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Evaluate(a) => verdict::evaluate(*a),
         Command::Scan(a) => verdict::scan(*a),
         Command::Show(a) => show::run(a),
+        Command::Upgrade(a) => upgrade::run(a),
     }
 }
 
