@@ -12,6 +12,7 @@ pub mod ckl;
 pub mod cklb;
 pub mod cli;
 pub mod collect;
+pub mod diff;
 pub mod evaluate;
 pub mod evidence;
 pub mod model;

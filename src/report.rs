@@ -9,7 +9,7 @@ use serde::Serialize;
 use std::path::Path;
 
 /// Built-in templates, by name.
-const TEMPLATES: [(&str, &str); 7] = [
+const TEMPLATES: [(&str, &str); 8] = [
     (
         "benchmark.txt.j2",
         include_str!("../templates/benchmark.txt.j2"),
@@ -38,6 +38,7 @@ const TEMPLATES: [(&str, &str); 7] = [
         "upgrade_summary.txt.j2",
         include_str!("../templates/upgrade_summary.txt.j2"),
     ),
+    ("diff.txt.j2", include_str!("../templates/diff.txt.j2")),
 ];
 
 /// A set of templates: the built-in ones, or a folder of the user's that
@@ -91,6 +92,10 @@ impl Templates {
         env.add_filter("pad", |s: String, width: usize| format!("{s:<width$}"));
         env.add_filter("rpad", |s: String, width: usize| format!("{s:>width$}"));
         // Views carry statuses as JSON keys; reviewers read STIG Viewer's spelling.
+        env.add_filter("match_key", |s: String| {
+            serde_json::from_value::<crate::model::MatchKey>(serde_json::Value::String(s.clone()))
+                .map_or(s, |k| k.label().to_string())
+        });
         env.add_filter("status", |s: String| {
             crate::model::Status::parse_lenient(&s).map_or(s, |st| st.label().to_string())
         });
@@ -266,6 +271,25 @@ impl<'a> UpgradeView<'a> {
             host_name: &r.host_name,
             stigs: &r.stigs,
             totals: &r.totals,
+        }
+    }
+}
+
+/// What `diff` prints (as text or `--json`).
+#[derive(Serialize)]
+pub struct DiffView<'a> {
+    pub a: String,
+    pub b: String,
+    #[serde(flatten)]
+    pub diff: &'a crate::diff::Diff,
+}
+
+impl<'a> DiffView<'a> {
+    pub fn of(a: &Path, b: &Path, diff: &'a crate::diff::Diff) -> DiffView<'a> {
+        DiffView {
+            a: a.display().to_string(),
+            b: b.display().to_string(),
+            diff,
         }
     }
 }

@@ -9,7 +9,9 @@
 use super::Rule;
 
 /// Which identifier paired two rules.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum MatchKey {
     /// The whole Rule ID, revision included: `SV-242376r960759_rule`.
