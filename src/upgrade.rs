@@ -414,16 +414,32 @@ fn upgrade_stig(
     for d in &decisions {
         totals.count(d);
     }
-    let note = match (
+    let mut notes = Vec::new();
+    match (
         old.revision().as_ref().and_then(ordinal),
         b.revision().as_ref().and_then(ordinal),
     ) {
-        (Some(o), Some(n)) if n == o => format!("{new_revision} is the release the checklist has"),
-        (Some(o), Some(n)) if n < o => {
-            format!("{new_revision} is older than the checklist's {old_revision}")
+        (Some(o), Some(n)) if n == o => {
+            notes.push(format!("{new_revision} is the release the checklist has"))
         }
-        _ => String::new(),
-    };
+        (Some(o), Some(n)) if n < o => notes.push(format!(
+            "{new_revision} is older than the checklist's {old_revision}"
+        )),
+        _ => {}
+    }
+    // Some producers leave rule texts out; say why everything was reset.
+    if !old.rules.is_empty()
+        && old
+            .rules
+            .iter()
+            .all(|r| r.rule.check_content.trim().is_empty())
+    {
+        notes.push(
+            "the checklist holds no check texts, so no review could be shown to be unchanged"
+                .into(),
+        );
+    }
+    let note = notes.join("; ");
     let report = StigReport {
         stig_id: old.info.stig_id.clone(),
         title: b.title.clone(),
@@ -461,6 +477,94 @@ fn carry(prev: &ChecklistRule, slot: &mut ChecklistRule) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Asset;
+
+    fn bench(version: &str, release: &str, rules: &[(&str, &str, &str)]) -> Benchmark {
+        Benchmark {
+            id: "Demo_STIG".into(),
+            title: "Demo Security Technical Implementation Guide".into(),
+            version: version.into(),
+            release_info: format!("Release: {release} Benchmark Date: 01 Jan 2025"),
+            rules: rules
+                .iter()
+                .map(|(id, stig_id, check)| Rule {
+                    vuln_id: format!("V-{}", &crate::model::sv_number(id)[3..]),
+                    rule_id: (*id).into(),
+                    stig_id: (*stig_id).into(),
+                    check_content: (*check).into(),
+                    severity: Severity::Medium,
+                    ..Rule::default()
+                })
+                .collect(),
+            ..Benchmark::default()
+        }
+    }
+
+    fn run(old: &Checklist, new: &Benchmark) -> Upgrade {
+        upgrade(
+            Inputs {
+                old,
+                benchmarks: std::slice::from_ref(new),
+                templates: &Templates::builtin(),
+                now: "2026-01-01T00:00:00.000Z",
+            },
+            Uuid::new_v4,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_reset_keeps_the_whole_review_under_a_heading() {
+        let v1 = bench("1", "1", &[("SV-1r1_rule", "DEMO-001", "Check a.")]);
+        let v2 = bench("1", "2", &[("SV-1r2_rule", "DEMO-001", "Check b.")]);
+        let mut old = Checklist::blank(Asset::default(), &[&v1], &[Uuid::nil()], "t");
+        old.stigs[0].rules[0].review = Review {
+            status: Status::Open,
+            finding_details: "Port 80 open.".into(),
+            comments: "Seen by A.\nTicket 7.".into(),
+            severity_override: Some(Severity::High),
+            severity_justification: "Internet facing.".into(),
+        };
+        let up = run(&old, &v2);
+        let r = &up.checklist.stigs[0].rules[0];
+        assert_eq!(r.rule.rule_id, "SV-1r2_rule");
+        assert_eq!(r.review.status, Status::NotReviewed);
+        assert_eq!(r.review.severity_override, None);
+        assert_eq!(
+            r.review.comments,
+            "stigkit upgrade V1R1 -> V1R2: the check content of this rule changed, so its \
+             previous result was not carried over. Review the rule again against the new \
+             check; the previous review is kept below in full.\n\
+             === Previous review: Demo_STIG V1R1, rule SV-1r1_rule (DEMO-001) ===\n\
+             Status: Open\n\
+             Severity override: high\n\
+             Severity justification:\nInternet facing.\n\
+             Finding details:\nPort 80 open.\n\
+             Comments:\nSeen by A.\nTicket 7.\n\
+             === End of previous review ==="
+        );
+        let d = &up.report.stigs[0].rules[0];
+        assert_eq!(d.category, Category::Reset);
+        assert_eq!(d.matched_by, Some(MatchKey::SvNumber));
+        assert_eq!(
+            d.previous_review.as_ref(),
+            Some(&old.stigs[0].rules[0].review)
+        );
+    }
+
+    #[test]
+    fn a_checklist_without_check_texts_says_why_all_was_reset() {
+        let v1 = bench("1", "1", &[("SV-1r1_rule", "DEMO-001", "")]);
+        let v2 = bench("1", "1", &[("SV-1r2_rule", "DEMO-001", "Check b.")]);
+        let old = Checklist::blank(Asset::default(), &[&v1], &[Uuid::nil()], "t");
+        let up = run(&old, &v2);
+        assert_eq!(
+            up.report.stigs[0].note,
+            "V1R1 is the release the checklist has; the checklist holds no check texts, \
+             so no review could be shown to be unchanged"
+        );
+        assert_eq!(up.report.totals.reset, 1);
+    }
 
     #[test]
     fn digest_ignores_whitespace_layout_only() {

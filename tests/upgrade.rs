@@ -688,3 +688,126 @@ fn bad_upgrades_write_nothing() {
         .count();
     assert_eq!(leftovers, 0);
 }
+
+/// A real STIG Viewer 2.17 checklist (RHEL 9 V1R3, with severity
+/// overrides) to RHEL 9 V2R5. The file has no host name, which STIG
+/// Manager refuses, so the variant given to `upgrade` gets one.
+#[test]
+fn a_stig_viewer_checklist_to_rhel_9_v2r5() {
+    let dir = tempdir();
+    let real = data("ckl/saf/small_ckl_overrides.ckl");
+    let mut c = source::load_checklist(&real).unwrap().checklist;
+    c.asset.host_name = "rhel9-01".into();
+    let old = dir.path().join("rhel9.ckl");
+    output::write_checklist(&old, &c, false).unwrap();
+    let out = dir.path().join("rhel9-v2r5.cklb");
+    let rep = dir.path().join("rhel9.json");
+    let o = run_ok(&[
+        "upgrade",
+        s(&old),
+        "--benchmark",
+        s(&data("xccdf/stigaview_rhel9_v2r5.xml")),
+        "-o",
+        s(&out),
+        "--report",
+        s(&rep),
+    ]);
+    let text = stdout(&o);
+    assert!(
+        text.contains(
+            "  RHEL_9_STIG V1R3 -> V2R5: 9 carried, 1 reset, 439 new, 1 removed\n    paired by SV number 10, STIG ID 0, legacy id 0\n    removed V-257780 SV-257780r939261_rule RHEL-09-211025: was Open\n"
+        ),
+        "{text}"
+    );
+    let got = source::load_checklist(&out).unwrap().checklist;
+    let rule = |sv: &str| {
+        got.stigs[0]
+            .rules
+            .iter()
+            .find(|r| r.rule.sv_number() == sv)
+            .unwrap()
+    };
+    for (sv, status, sev, why) in [
+        (
+            "SV-257777",
+            Status::NotApplicable,
+            Severity::Medium,
+            "Testing both N/A and overidden",
+        ),
+        (
+            "SV-257778",
+            Status::Open,
+            Severity::Low,
+            "Example of overridden severity",
+        ),
+        (
+            "SV-257779",
+            Status::Open,
+            Severity::High,
+            "Example high justification",
+        ),
+    ] {
+        let r = rule(sv);
+        assert_eq!(r.review.status, status, "{sv}");
+        assert_eq!(r.review.severity_override, Some(sev), "{sv}");
+        assert_eq!(r.review.severity_justification, why, "{sv}");
+    }
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(&rep).unwrap()).unwrap();
+    let removed = report["stigs"][0]["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["category"] == "removed")
+        .unwrap();
+    assert_eq!(removed["old_status"], "open");
+    assert_eq!(removed["previous_review"]["status"], "open");
+    let r = &oracle_strict(&[out])[0];
+    assert_eq!(r["checklists"][0]["revisionStr"], "V2R5");
+    assert_eq!(r["checklists"][0]["reviews"], 449);
+}
+
+/// A release older than the checklist's is carried out too, with a note;
+/// the other STIGs of the real three-STIG checklist are kept.
+#[test]
+fn an_older_release_is_noted() {
+    let dir = tempdir();
+    let mut c = source::load_checklist(&data("ckl/saf/three_stig_checklist.ckl"))
+        .unwrap()
+        .checklist;
+    c.asset.host_name = "app-01".into();
+    let old = dir.path().join("three.ckl");
+    output::write_checklist(&old, &c, false).unwrap();
+    let out = dir.path().join("three-new.ckl");
+    let o = run_ok(&[
+        "upgrade",
+        s(&old),
+        "--benchmark",
+        s(&data("xccdf/zips/U_ASD_V5R1_STIG.zip")),
+        "-o",
+        s(&out),
+    ]);
+    assert_eq!(
+        stdout(&o),
+        format!(
+            "\
+app-01: {} -> {}
+  AAA_Service_SRG V1R2: 69 rules kept as they are (no --benchmark with this id was given)
+  Tomcat_Application_Server_9_STIG V2R4: 83 rules kept as they are (no --benchmark with this id was given)
+  Application_Security_Development_STIG V5R2 -> V5R1: 286 carried, 0 reset, 0 new, 0 removed
+    paired by SV number 285, STIG ID 1, legacy id 0
+    note: V5R1 is older than the checklist's V5R2
+Total: 286 carried, 0 reset, 0 new, 0 removed, 152 kept
+",
+            old.display(),
+            out.display()
+        )
+    );
+    let r = &oracle_strict(&[out])[0];
+    let revs: Vec<&str> = r["checklists"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["revisionStr"].as_str().unwrap())
+        .collect();
+    assert_eq!(revs, ["V1R2", "V2R4", "V5R1"]);
+}
