@@ -11,7 +11,8 @@
 //! Nothing here reads or writes files.
 
 use crate::model::{
-    Checklist, ChecklistRule, MatchKey, Review, Rule, Severity, Status, StigChecklist, pair_rules,
+    Checklist, ChecklistRule, MatchKey, Rule, Severity, Status, StigChecklist, pair_rules,
+    revision_label,
 };
 use serde::Serialize;
 
@@ -255,13 +256,7 @@ pub fn diff(a: &Checklist, b: &Checklist, opts: Options) -> Result<Diff, Error> 
 }
 
 fn revision(s: &StigChecklist) -> String {
-    s.revision()
-        .map(|r| r.to_string())
-        .unwrap_or_else(|| s.info.release_info.clone())
-}
-
-fn reviewed(r: &Review) -> bool {
-    crate::upgrade::holds_anything(r)
+    revision_label(&s.info.version, &s.info.release_info)
 }
 
 fn side(s: &StigChecklist) -> StigSide {
@@ -270,7 +265,7 @@ fn side(s: &StigChecklist) -> StigSide {
         title: s.info.title.clone(),
         revision: revision(s),
         rules: s.rules.len(),
-        reviewed: s.rules.iter().filter(|r| reviewed(&r.review)).count(),
+        reviewed: s.rules.iter().filter(|r| r.review.holds_anything()).count(),
     }
 }
 
@@ -280,7 +275,7 @@ fn rule_side(r: &ChecklistRule) -> RuleSide {
         rule_id: r.rule.rule_id.clone(),
         stig_id: r.rule.stig_id.clone(),
         status: r.review.status,
-        reviewed: reviewed(&r.review),
+        reviewed: r.review.holds_anything(),
     }
 }
 

@@ -92,12 +92,13 @@ impl Templates {
         env.add_filter("pad", |s: String, width: usize| format!("{s:<width$}"));
         env.add_filter("rpad", |s: String, width: usize| format!("{s:>width$}"));
         // Views carry statuses as JSON keys; reviewers read STIG Viewer's spelling.
+        env.add_filter("status", |s: String| {
+            crate::model::Status::parse_lenient(&s).map_or(s, |st| st.label().to_string())
+        });
+        // Match keys likewise: `sv_number` is printed `SV number`.
         env.add_filter("match_key", |s: String| {
             serde_json::from_value::<crate::model::MatchKey>(serde_json::Value::String(s.clone()))
                 .map_or(s, |k| k.label().to_string())
-        });
-        env.add_filter("status", |s: String| {
-            crate::model::Status::parse_lenient(&s).map_or(s, |st| st.label().to_string())
         });
         Templates { env }
     }

@@ -21,7 +21,7 @@
 
 use crate::model::{
     Benchmark, Checklist, ChecklistRule, MatchKey, Review, Revision, Rule, Severity, Status,
-    StigChecklist, pair_rules,
+    StigChecklist, pair_rules, revision_label,
 };
 use crate::report::Templates;
 use serde::Serialize;
@@ -216,22 +216,6 @@ pub fn check_digest(text: &str) -> String {
     h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Whether a review holds anything a person or tool decided or wrote.
-pub fn holds_anything(r: &Review) -> bool {
-    r.status != Status::NotReviewed
-        || !r.finding_details.is_empty()
-        || !r.comments.is_empty()
-        || r.severity_override.is_some()
-        || !r.severity_justification.is_empty()
-}
-
-/// `V1R2`, or the release-info text when the checklist does not state one.
-fn revision_of(version: &str, release_info: &str) -> String {
-    Revision::derive(version, release_info)
-        .map(|r| r.to_string())
-        .unwrap_or_else(|| release_info.to_string())
-}
-
 /// Numeric (version, release) for telling newer from older.
 fn ordinal(r: &Revision) -> Option<(u64, u64)> {
     let n = |s: &str| s.split('.').next()?.parse::<u64>().ok();
@@ -283,7 +267,7 @@ pub fn upgrade(i: Inputs<'_>, mut new_uuid: impl FnMut() -> Uuid) -> Result<Upgr
 
 /// A STIG no new release was given for: unchanged.
 fn keep(old: &StigChecklist) -> (StigChecklist, StigReport) {
-    let revision = revision_of(&old.info.version, &old.info.release_info);
+    let revision = revision_label(&old.info.version, &old.info.release_info);
     let report = StigReport {
         stig_id: old.info.stig_id.clone(),
         title: old.info.title.clone(),
@@ -326,8 +310,8 @@ fn upgrade_stig(
     now: &str,
     uuid: Uuid,
 ) -> Result<(StigChecklist, StigReport), Error> {
-    let old_revision = revision_of(&old.info.version, &old.info.release_info);
-    let new_revision = revision_of(&b.version, &b.release_info);
+    let old_revision = revision_label(&old.info.version, &old.info.release_info);
+    let new_revision = revision_label(&b.version, &b.release_info);
     let mut stig = StigChecklist::blank(b, uuid, now);
     // Set by the people who keep the checklist, not by DISA.
     stig.info.custom_name = old.info.custom_name.clone();
@@ -379,7 +363,7 @@ fn upgrade_stig(
                 comments: &prev.review.comments,
             };
             // Nothing to keep from a review nobody made.
-            if holds_anything(&prev.review) {
+            if prev.review.holds_anything() {
                 slot.review.comments = templates
                     .render("upgrade_reset.txt.j2", &view)?
                     .trim_end()
@@ -394,7 +378,7 @@ fn upgrade_stig(
             new: Some(new_ids),
             old_status: Some(prev.review.status),
             new_status: Some(slot.review.status),
-            previous_review: (category == Category::Reset && holds_anything(&prev.review))
+            previous_review: (category == Category::Reset && prev.review.holds_anything())
                 .then(|| prev.review.clone()),
         });
     }
@@ -406,7 +390,7 @@ fn upgrade_stig(
             new: None,
             old_status: Some(prev.review.status),
             new_status: None,
-            previous_review: holds_anything(&prev.review).then(|| prev.review.clone()),
+            previous_review: prev.review.holds_anything().then(|| prev.review.clone()),
         });
     }
 

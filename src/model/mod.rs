@@ -13,7 +13,7 @@ mod summary;
 
 pub use benchmark::{
     Benchmark, CheckContentRef, Discussion, Profile, Revision, Rule, benchmark_date, display_name,
-    release_number, sv_number,
+    release_number, revision_label, sv_number,
 };
 pub use checklist::{
     ASSET_TYPES, Asset, Checklist, ChecklistRule, Passthrough, ROLES, Review, RuleRecord,
