@@ -179,7 +179,7 @@ pub struct StigReport {
     /// Something the user should know about this STIG, or empty.
     pub note: String,
     pub totals: Totals,
-    /// New rules in the new release's order, then removed ones in the old
+    /// The new release's rules in its order, then removed ones in the old
     /// checklist's order. Empty when kept.
     pub rules: Vec<Decision>,
 }
@@ -277,7 +277,7 @@ fn keep(old: &StigChecklist) -> (StigChecklist, StigReport) {
         new_release_info: old.info.release_info.clone(),
         benchmark_file: String::new(),
         upgraded: false,
-        note: "no --benchmark with this id was given".into(),
+        note: "no new release of this STIG was given".into(),
         totals: Totals {
             kept: old.rules.len(),
             ..Totals::default()

@@ -528,7 +528,7 @@ fn a_stig_without_a_new_release_is_kept_as_it_is() {
     let text = stdout(&o);
     assert!(
         text.contains(
-            "  Kubernetes_STIG V1R2: 93 rules kept as they are (no --benchmark with this id was given)\n"
+            "  Kubernetes_STIG V1R2: 93 rules kept as they are (no new release of this STIG was given)\n"
         ),
         "{text}"
     );
@@ -791,8 +791,8 @@ fn an_older_release_is_noted() {
         format!(
             "\
 app-01: {} -> {}
-  AAA_Service_SRG V1R2: 69 rules kept as they are (no --benchmark with this id was given)
-  Tomcat_Application_Server_9_STIG V2R4: 83 rules kept as they are (no --benchmark with this id was given)
+  AAA_Service_SRG V1R2: 69 rules kept as they are (no new release of this STIG was given)
+  Tomcat_Application_Server_9_STIG V2R4: 83 rules kept as they are (no new release of this STIG was given)
   Application_Security_Development_STIG V5R2 -> V5R1: 286 carried, 0 reset, 0 new, 0 removed
     paired by SV number 285, STIG ID 1, legacy id 0
     note: V5R1 is older than the checklist's V5R2
