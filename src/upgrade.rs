@@ -295,7 +295,6 @@ struct ResetView<'a> {
     new_revision: &'a str,
     old_rule_id: &'a str,
     old_stig_id: &'a str,
-    old_vuln_id: &'a str,
     status: &'static str,
     severity_override: Option<&'static str>,
     severity_justification: &'a str,
@@ -349,21 +348,20 @@ fn upgrade_stig(
             carry(prev, slot);
             Category::Carried
         } else {
-            let view = ResetView {
-                stig_id: &old.info.stig_id,
-                old_revision: &old_revision,
-                new_revision: &new_revision,
-                old_rule_id: &prev.rule.rule_id,
-                old_stig_id: &prev.rule.stig_id,
-                old_vuln_id: &prev.rule.vuln_id,
-                status: prev.review.status.label(),
-                severity_override: prev.review.severity_override.map(Severity::as_str),
-                severity_justification: &prev.review.severity_justification,
-                finding_details: &prev.review.finding_details,
-                comments: &prev.review.comments,
-            };
             // Nothing to keep from a review nobody made.
             if prev.review.holds_anything() {
+                let view = ResetView {
+                    stig_id: &old.info.stig_id,
+                    old_revision: &old_revision,
+                    new_revision: &new_revision,
+                    old_rule_id: &prev.rule.rule_id,
+                    old_stig_id: &prev.rule.stig_id,
+                    status: prev.review.status.label(),
+                    severity_override: prev.review.severity_override.map(Severity::as_str),
+                    severity_justification: &prev.review.severity_justification,
+                    finding_details: &prev.review.finding_details,
+                    comments: &prev.review.comments,
+                };
                 slot.review.comments = templates
                     .render("upgrade_reset.txt.j2", &view)?
                     .trim_end()
