@@ -114,18 +114,7 @@ impl Totals {
         self.changed += 1;
         if let Some(s) = &d.status {
             self.status_changed += 1;
-            match self
-                .status_changes
-                .iter_mut()
-                .find(|t| t.from == s.a && t.to == s.b)
-            {
-                Some(t) => t.rules += 1,
-                None => self.status_changes.push(Transition {
-                    from: s.a,
-                    to: s.b,
-                    rules: 1,
-                }),
-            }
+            self.transition(s.a, s.b, 1);
         }
         self.finding_details_changed += d.finding_details.is_some() as usize;
         self.comments_changed += d.comments.is_some() as usize;
@@ -143,14 +132,18 @@ impl Totals {
         self.only_in_a += o.only_in_a;
         self.only_in_b += o.only_in_b;
         for t in &o.status_changes {
-            match self
-                .status_changes
-                .iter_mut()
-                .find(|m| m.from == t.from && m.to == t.to)
-            {
-                Some(m) => m.rules += t.rules,
-                None => self.status_changes.push(t.clone()),
-            }
+            self.transition(t.from, t.to, t.rules);
+        }
+    }
+
+    fn transition(&mut self, from: Status, to: Status, rules: usize) {
+        match self
+            .status_changes
+            .iter_mut()
+            .find(|t| t.from == from && t.to == to)
+        {
+            Some(t) => t.rules += rules,
+            None => self.status_changes.push(Transition { from, to, rules }),
         }
     }
 
