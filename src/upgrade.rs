@@ -236,7 +236,15 @@ pub fn upgrade(i: Inputs<'_>, mut new_uuid: impl FnMut() -> Uuid) -> Result<Upgr
             return Err(Error::NoStig {
                 index,
                 id: b.id.clone(),
-                available: i.old.stigs.iter().map(|s| s.info.stig_id.clone()).collect(),
+                available: i
+                    .old
+                    .stigs
+                    .iter()
+                    .map(|s| match s.info.stig_id.as_str() {
+                        "" => "a STIG without a benchmark id".to_string(),
+                        id => id.to_string(),
+                    })
+                    .collect(),
             });
         }
     }

@@ -653,6 +653,20 @@ fn bad_upgrades_write_nothing() {
         assert_eq!(err, format!("error: {want}\n"));
         assert!(!out.exists() && !rep.exists());
     }
+    // A STIG without a benchmark id (a real STIG Manager test file) is named so.
+    let no_id = data("ckl/smcm/empty-stigid-SID_DATA-element.ckl");
+    let o = run(&["upgrade", s(&no_id), "--benchmark", s(&rke2), "-o", s(&out)]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).ends_with(&format!(
+            "error: {}: benchmark RGS_RKE2_STIG matches no STIG of {} (it holds a STIG without a benchmark id)\n",
+            rke2.display(),
+            no_id.display()
+        )),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!out.exists());
     // An existing report blocks the whole run without --force.
     std::fs::write(&rep, "earlier report").unwrap();
     let args = [
