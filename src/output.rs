@@ -28,6 +28,41 @@ pub enum Error {
 /// Writes `bytes` to `path` atomically; refuses to replace an existing file
 /// unless `force`.
 pub fn write_atomic(path: &Path, bytes: &[u8], force: bool) -> Result<(), Error> {
+    stage(path, bytes, force)?.persist(force)
+}
+
+/// Writes several files, all or none: each content goes to its temporary
+/// file first, and only when all of them are on disk are they renamed into
+/// place. Without `force`, a rename that fails removes the files this call
+/// already put in place.
+pub fn write_all_atomic(files: &[(&Path, &[u8])], force: bool) -> Result<(), Error> {
+    let staged = files
+        .iter()
+        .map(|(p, b)| stage(p, b, force))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut done: Vec<PathBuf> = Vec::new();
+    for s in staged {
+        let path = s.path.clone();
+        if let Err(e) = s.persist(force) {
+            if !force {
+                for p in &done {
+                    let _ = std::fs::remove_file(p);
+                }
+            }
+            return Err(e);
+        }
+        done.push(path);
+    }
+    Ok(())
+}
+
+/// Content written to a temporary file beside its destination.
+struct Staged {
+    path: PathBuf,
+    tmp: tempfile::NamedTempFile,
+}
+
+fn stage(path: &Path, bytes: &[u8], force: bool) -> Result<Staged, Error> {
     let io = |source| Error::Io {
         path: path.to_path_buf(),
         source,
@@ -52,19 +87,33 @@ pub fn write_atomic(path: &Path, bytes: &[u8], force: bool) -> Result<(), Error>
     let mut tmp = builder.tempfile_in(dir).map_err(io)?;
     tmp.write_all(bytes).map_err(io)?;
     tmp.as_file().sync_all().map_err(io)?;
-    if force {
-        tmp.persist(path).map_err(|e| io(e.error))?;
-    } else {
-        // No-clobber rename: a file created meanwhile is not replaced either.
-        tmp.persist_noclobber(path).map_err(|e| {
-            if e.error.kind() == std::io::ErrorKind::AlreadyExists {
-                Error::Exists(path.to_path_buf())
-            } else {
-                io(e.error)
-            }
-        })?;
+    Ok(Staged {
+        path: path.to_path_buf(),
+        tmp,
+    })
+}
+
+impl Staged {
+    fn persist(self, force: bool) -> Result<(), Error> {
+        let path = self.path;
+        let io = |source| Error::Io {
+            path: path.clone(),
+            source,
+        };
+        if force {
+            self.tmp.persist(&path).map_err(|e| io(e.error))?;
+        } else {
+            // No-clobber rename: a file created meanwhile is not replaced either.
+            self.tmp.persist_noclobber(&path).map_err(|e| {
+                if e.error.kind() == std::io::ErrorKind::AlreadyExists {
+                    Error::Exists(path.clone())
+                } else {
+                    io(e.error)
+                }
+            })?;
+        }
+        Ok(())
     }
-    Ok(())
 }
 
 /// Renders a checklist in the format `path`'s extension names.
@@ -107,6 +156,24 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names, ["out.ckl"]);
+    }
+
+    #[test]
+    fn several_files_are_written_all_or_none() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a.ckl"), dir.path().join("b.json"));
+        std::fs::write(&b, "kept").unwrap();
+        assert!(matches!(
+            write_all_atomic(&[(&a, b"A"), (&b, b"B")], false),
+            Err(Error::Exists(_))
+        ));
+        assert!(!a.exists());
+        assert_eq!(std::fs::read(&b).unwrap(), b"kept");
+        write_all_atomic(&[(&a, b"A"), (&b, b"B")], true).unwrap();
+        assert_eq!(std::fs::read(&a).unwrap(), b"A");
+        assert_eq!(std::fs::read(&b).unwrap(), b"B");
+        let names = std::fs::read_dir(dir.path()).unwrap().count();
+        assert_eq!(names, 2, "no temporary files left");
     }
 
     #[test]

@@ -34,6 +34,15 @@ const TEMPLATES: &[(&str, &str)] = &[
         "merge_summary.txt.j2",
         include_str!("../templates/merge_summary.txt.j2"),
     ),
+    (
+        "upgrade_reset.txt.j2",
+        include_str!("../templates/upgrade_reset.txt.j2"),
+    ),
+    (
+        "upgrade_summary.txt.j2",
+        include_str!("../templates/upgrade_summary.txt.j2"),
+    ),
+    ("diff.txt.j2", include_str!("../templates/diff.txt.j2")),
 ];
 
 /// A set of templates: the built-in ones, or a folder of the user's that
@@ -86,12 +95,14 @@ impl Templates {
         });
         env.add_filter("pad", |s: String, width: usize| format!("{s:<width$}"));
         env.add_filter("rpad", |s: String, width: usize| format!("{s:>width$}"));
-        // Views carry statuses as JSON keys; texts show reviewers' spelling.
-        env.add_filter("status", |key: String| {
-            crate::model::Status::ALL
-                .into_iter()
-                .find(|s| s.key() == key)
-                .map_or(key, |s| s.label().to_string())
+        // Views carry statuses as JSON keys; reviewers read STIG Viewer's spelling.
+        env.add_filter("status", |s: String| {
+            crate::model::Status::parse_lenient(&s).map_or(s, |st| st.label().to_string())
+        });
+        // Match keys likewise: `sv_number` is printed `SV number`.
+        env.add_filter("match_key", |s: String| {
+            serde_json::from_value::<crate::model::MatchKey>(serde_json::Value::String(s.clone()))
+                .map_or(s, |k| k.label().to_string())
         });
         Templates { env }
     }
@@ -234,5 +245,56 @@ impl FleetView {
             totals.merge(&c.totals);
         }
         FleetView { checklists, totals }
+    }
+}
+
+/// What `upgrade` prints, and writes with `--report`.
+#[derive(Serialize)]
+pub struct UpgradeView<'a> {
+    pub tool: String,
+    /// The old checklist, the new one, and the report file.
+    pub old: String,
+    pub output: String,
+    pub report: Option<String>,
+    pub host_name: &'a str,
+    pub stigs: &'a [crate::upgrade::StigReport],
+    pub totals: &'a crate::upgrade::Totals,
+}
+
+impl<'a> UpgradeView<'a> {
+    pub fn of(
+        old: &Path,
+        output: &Path,
+        report: Option<&Path>,
+        r: &'a crate::upgrade::Report,
+    ) -> UpgradeView<'a> {
+        UpgradeView {
+            tool: format!("stigkit {}", env!("CARGO_PKG_VERSION")),
+            old: old.display().to_string(),
+            output: output.display().to_string(),
+            report: report.map(|p| p.display().to_string()),
+            host_name: &r.host_name,
+            stigs: &r.stigs,
+            totals: &r.totals,
+        }
+    }
+}
+
+/// What `diff` prints (as text or `--json`).
+#[derive(Serialize)]
+pub struct DiffView<'a> {
+    pub a: String,
+    pub b: String,
+    #[serde(flatten)]
+    pub diff: &'a crate::diff::Diff,
+}
+
+impl<'a> DiffView<'a> {
+    pub fn of(a: &Path, b: &Path, diff: &'a crate::diff::Diff) -> DiffView<'a> {
+        DiffView {
+            a: a.display().to_string(),
+            b: b.display().to_string(),
+            diff,
+        }
     }
 }

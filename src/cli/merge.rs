@@ -10,8 +10,7 @@ use uuid::Uuid;
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// Checklists to merge (CKL, CKLB, XCCDF results), oldest pass first:
-    /// later inputs
-    /// win ties.
+    /// later inputs win ties.
     #[arg(required = true, value_name = "IN")]
     pub inputs: Vec<PathBuf>,
     /// Output file; .ckl or .cklb decides the format.

@@ -7,8 +7,10 @@ mod benchmark;
 mod checklist;
 mod collect;
 mod convert;
+mod diff;
 mod merge;
 mod show;
+mod upgrade;
 mod verdict;
 
 use clap::{Parser, Subcommand};
@@ -34,6 +36,8 @@ enum Command {
     Collect(Box<collect::Args>),
     /// Convert a checklist (CKL, CKLB, XCCDF results) to CKL or CKLB (by the output's extension).
     Convert(convert::Args),
+    /// Compare the reviews of two checklists of one asset (exit 1 when they differ).
+    Diff(diff::Args),
     /// Judge an evidence bundle against the MKE STIG and write checklists.
     Evaluate(Box<verdict::EvaluateArgs>),
     /// Collect, then evaluate: evidence, CKL, CKLB and a summary in one folder.
@@ -42,6 +46,8 @@ enum Command {
     Merge(merge::Args),
     /// Count reviews per STIG by status and category.
     Show(show::Args),
+    /// Carry a checklist's reviews to new releases of its STIGs.
+    Upgrade(upgrade::Args),
 }
 
 /// Process exit codes; documented in the README.
@@ -51,7 +57,7 @@ pub enum Exit {
     /// The command did what was asked.
     Ok = 0,
     /// The command ran, and its result calls for attention (a `--fail-on`
-    /// threshold reached, lint errors found).
+    /// threshold reached, lint errors found, `diff` found differences).
     Findings = 1,
     /// Bad input or an I/O failure; nothing was written.
     Error = 2,
@@ -101,6 +107,8 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Scan(a) => verdict::scan(*a),
         Command::Merge(a) => merge::run(a),
         Command::Show(a) => show::run(a),
+        Command::Upgrade(a) => upgrade::run(a),
+        Command::Diff(a) => diff::run(a),
     }
 }
 

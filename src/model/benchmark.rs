@@ -136,6 +136,14 @@ impl Revision {
     }
 }
 
+/// `V2R4`, or the release-info text verbatim when no revision can be
+/// derived from it, so a report still says which release it means.
+pub fn revision_label(version: &str, release_info: &str) -> String {
+    Revision::derive(version, release_info)
+        .map(|r| r.to_string())
+        .unwrap_or_else(|| release_info.to_string())
+}
+
 /// Splits `V2R4` (any case) into `("2", "4")`.
 fn split_vr(s: &str) -> Option<(&str, &str)> {
     let rest = s.strip_prefix(['V', 'v'])?;

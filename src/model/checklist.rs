@@ -179,6 +179,18 @@ impl Default for Review {
     }
 }
 
+impl Review {
+    /// Whether anything was decided or written: a status other than
+    /// Not_Reviewed, or any text or override.
+    pub fn holds_anything(&self) -> bool {
+        self.status != Status::NotReviewed
+            || !self.finding_details.is_empty()
+            || !self.comments.is_empty()
+            || self.severity_override.is_some()
+            || !self.severity_justification.is_empty()
+    }
+}
+
 /// Data a codec read but the model has no field for, kept so that writing
 /// the same format gives it back (result-engine comments, vendor objects).
 ///

@@ -6,18 +6,20 @@
 
 mod benchmark;
 mod checklist;
+mod matching;
 mod provenance;
 mod status;
 mod summary;
 
 pub use benchmark::{
     Benchmark, CheckContentRef, Discussion, Profile, Revision, Rule, benchmark_date, display_name,
-    release_number, sv_number,
+    release_number, revision_label, sv_number,
 };
 pub use checklist::{
     ASSET_TYPES, Asset, Checklist, ChecklistRule, Passthrough, ROLES, Review, RuleRecord,
     StigChecklist, StigInfo, TECH_AREAS,
 };
+pub use matching::{MatchKey, pair_rules};
 pub use provenance::{EVALUATE_STIG, Engine, decided_by, marker_line, merged_line, stigkit_engine};
 pub use status::{Severity, Status};
 pub use summary::{Counts, StigSummary, Summary};
