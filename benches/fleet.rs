@@ -164,7 +164,15 @@ fn peak_rss_kib(cmd: &Command) -> Option<u64> {
 
 fn fleet(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
-    let files = generate(dir.path());
+    // STIGKIT_FLEET_DIR keeps the fleet for profiling by hand.
+    let keep = std::env::var_os("STIGKIT_FLEET_DIR").map(PathBuf::from);
+    let files = match &keep {
+        Some(d) => {
+            std::fs::create_dir_all(d).unwrap();
+            generate(d)
+        }
+        None => generate(dir.path()),
+    };
     let bytes: u64 = files.iter().map(|f| f.metadata().unwrap().len()).sum();
     println!(
         "fleet: {} CKLs of 379 rules, {:.0} MB",

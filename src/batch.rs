@@ -14,7 +14,19 @@ use std::sync::{Condvar, Mutex, mpsc};
 pub fn for_each_checklist<E>(
     paths: &[PathBuf],
     workers: usize,
-    mut each: impl FnMut(usize, Result<LoadedChecklist, source::Error>) -> Result<(), E>,
+    each: impl FnMut(usize, Result<LoadedChecklist, source::Error>) -> Result<(), E>,
+) -> Result<(), E> {
+    for_each_mapped(paths, workers, |_, loaded| loaded, each)
+}
+
+/// As [`for_each_checklist`], but `map` turns each loaded file into what
+/// `each` needs on the worker thread, so the heavy part (and dropping the
+/// checklist) runs in parallel too.
+pub fn for_each_mapped<T: Send, E>(
+    paths: &[PathBuf],
+    workers: usize,
+    map: impl Fn(usize, Result<LoadedChecklist, source::Error>) -> T + Sync,
+    mut each: impl FnMut(usize, T) -> Result<(), E>,
 ) -> Result<(), E> {
     let workers = workers.clamp(1, paths.len().max(1));
     // How far ahead of the consumer a worker may read: bounds memory when
@@ -25,12 +37,12 @@ pub fn for_each_checklist<E>(
     let advanced = Condvar::new();
     let stop = std::sync::atomic::AtomicBool::new(false);
     std::thread::scope(|scope| {
-        let (tx, rx) =
-            mpsc::sync_channel::<(usize, Result<LoadedChecklist, source::Error>)>(window);
+        let (tx, rx) = mpsc::sync_channel::<(usize, T)>(window);
         for _ in 0..workers {
             let tx = tx.clone();
-            let (next, consumed, advanced, stop) = (&next, &consumed, &advanced, &stop);
+            let (next, consumed, advanced, stop, map) = (&next, &consumed, &advanced, &stop, &map);
             scope.spawn(move || {
+                let mut buf = Vec::new();
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     if i >= paths.len() {
@@ -45,7 +57,8 @@ pub fn for_each_checklist<E>(
                     if stop.load(Ordering::Relaxed) {
                         break;
                     }
-                    if tx.send((i, source::load_checklist(&paths[i]))).is_err() {
+                    let item = map(i, source::load_checklist_with(&paths[i], &mut buf));
+                    if tx.send((i, item)).is_err() {
                         break;
                     }
                 }

@@ -132,6 +132,12 @@ pub struct Merger {
     base: Option<Checklist>,
     stigs: Vec<StigState>,
     warnings: Vec<String>,
+    /// The distinct tools seen, for [`Candidate::engine`].
+    engines: Vec<Engine>,
+    /// (created, updated) review times, for [`Candidate::stamps`].
+    stamps: Vec<(String, String)>,
+    /// Inputs expected, so per-rule lists are sized once.
+    expected_inputs: usize,
 }
 
 struct StigState {
@@ -152,49 +158,81 @@ struct RuleState {
     justifications: Texts,
 }
 
+/// One input's review of a rule. Kept small and free of heap data: a
+/// fleet merge holds one per input per rule.
 struct Candidate {
-    input: usize,
+    input: u32,
     status: Status,
-    engine: Option<Engine>,
-    time: Option<NaiveDateTime>,
     severity_override: Option<Severity>,
-    details: Option<usize>,
-    comments: Option<usize>,
-    justification: Option<usize>,
-    created_at: String,
-    updated_at: String,
+    /// Index into [`Merger::engines`]; `None` for a person's review.
+    engine: Option<u32>,
+    time: Option<NaiveDateTime>,
+    details: Option<u32>,
+    comments: Option<u32>,
+    justification: Option<u32>,
+    /// Index into [`Merger::stamps`] when the input had review times.
+    stamps: Option<u32>,
 }
 
-/// Distinct texts of one field, each with the inputs that wrote it.
+/// A distinct text and the inputs that wrote it.
+struct Text {
+    text: String,
+    first: u32,
+    more: Vec<u32>,
+}
+
+/// Distinct texts of one field.
 #[derive(Default)]
 struct Texts {
-    texts: Vec<(String, Vec<usize>)>,
-    index: HashMap<u64, Vec<usize>>,
+    texts: Vec<Text>,
+    /// Text hash → the first text with it; `collided` holds the rest.
+    index: HashMap<u64, u32>,
+    collided: Vec<u32>,
 }
 
 impl Texts {
     /// Records `text` from `input`; returns its index, `None` when empty.
-    fn add(&mut self, text: String, input: usize) -> Option<usize> {
+    fn add(&mut self, text: String, input: u32) -> Option<u32> {
         // Even a blank-looking text is somebody's; only "" is no text.
         if text.is_empty() {
             return None;
         }
         let mut h = DefaultHasher::new();
         text.hash(&mut h);
-        let slot = self.index.entry(h.finish()).or_default();
-        if let Some(&i) = slot.iter().find(|&&i| self.texts[i].0 == text) {
-            if !self.texts[i].1.contains(&input) {
-                self.texts[i].1.push(input);
+        let hash = h.finish();
+        let found = match self.index.get(&hash) {
+            Some(&i) if self.texts[i as usize].text == text => Some(i),
+            Some(_) => self
+                .collided
+                .iter()
+                .copied()
+                .find(|&i| self.texts[i as usize].text == text),
+            None => None,
+        };
+        if let Some(i) = found {
+            let t = &mut self.texts[i as usize];
+            if t.first != input && !t.more.contains(&input) {
+                t.more.push(input);
             }
             return Some(i);
         }
-        self.texts.push((text, vec![input]));
-        slot.push(self.texts.len() - 1);
-        Some(self.texts.len() - 1)
+        let i = self.texts.len() as u32;
+        match self.index.entry(hash) {
+            std::collections::hash_map::Entry::Occupied(_) => self.collided.push(i),
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(i);
+            }
+        }
+        self.texts.push(Text {
+            text,
+            first: input,
+            more: Vec::new(),
+        });
+        Some(i)
     }
 }
 
-fn by(engine: &Option<Engine>) -> String {
+fn by(engine: Option<&Engine>) -> String {
     match engine {
         Some(e) if e.version.is_empty() => e.product.clone(),
         Some(e) => format!("{} {}", e.product, e.version),
@@ -229,7 +267,15 @@ impl Merger {
             base: None,
             stigs: Vec::new(),
             warnings: Vec::new(),
+            engines: Vec::new(),
+            stamps: Vec::new(),
+            expected_inputs: 0,
         }
+    }
+
+    /// Says how many inputs will be added, so memory is reserved once.
+    pub fn expect_inputs(&mut self, n: usize) {
+        self.expected_inputs = n;
     }
 
     /// Adds the next input, named `file` in texts and reports.
@@ -387,7 +433,10 @@ impl Merger {
                 extra,
                 passthrough,
             });
-            s.rules.push(RuleState::default());
+            s.rules.push(RuleState {
+                candidates: Vec::with_capacity(self.expected_inputs.max(1)),
+                ..RuleState::default()
+            });
             s.rules.len() - 1
         } else {
             let i = s
@@ -404,20 +453,34 @@ impl Merger {
             }
             i
         };
-        let state = &mut s.rules[i];
+        let engine = record
+            .engine
+            .map(|e| match self.engines.iter().position(|k| *k == e) {
+                Some(k) => k as u32,
+                None => {
+                    self.engines.push(e);
+                    (self.engines.len() - 1) as u32
+                }
+            });
+        let time = parse_time(&record.updated_at);
+        let stamps = (!record.created_at.is_empty() || !record.updated_at.is_empty()).then(|| {
+            self.stamps.push((record.created_at, record.updated_at));
+            (self.stamps.len() - 1) as u32
+        });
+        let input = input as u32;
+        let state = &mut self.stigs[at].rules[i];
         state.candidates.push(Candidate {
             input,
             status: review.status,
-            time: parse_time(&record.updated_at),
-            engine: record.engine,
+            time,
+            engine,
             severity_override: review.severity_override,
             details: state.details.add(review.finding_details, input),
             comments: state.comments.add(review.comments, input),
             justification: state
                 .justifications
                 .add(review.severity_justification, input),
-            created_at: record.created_at,
-            updated_at: record.updated_at,
+            stamps,
         });
     }
 
@@ -431,6 +494,9 @@ impl Merger {
             base,
             stigs,
             mut warnings,
+            engines,
+            mut stamps,
+            expected_inputs: _,
         } = self;
         let mut report = Report {
             prefer: opts.prefer,
@@ -438,64 +504,59 @@ impl Merger {
         };
         let mut out = base.unwrap_or_default();
         let version = env!("CARGO_PKG_VERSION");
+        let engine = |c: &Candidate| c.engine.map(|i| &engines[i as usize]);
+        let pick = |c: &Candidate| Pick {
+            file: files[c.input as usize].clone(),
+            status: c.status,
+            by: by(engine(c)),
+        };
         for s in stigs {
             let mut stig = s.stig;
             for (rule, state) in stig.rules.iter_mut().zip(s.rules) {
                 report.totals.rules += 1;
-                let Some(win) = winner(&state.candidates, opts.prefer) else {
+                let RuleState {
+                    candidates,
+                    details,
+                    comments,
+                    justifications,
+                } = state;
+                let Some(win) = winner(&candidates, opts.prefer) else {
                     continue;
                 };
-                let c = &state.candidates[win];
-                chosen[c.input] += 1;
-                let chosen_pick = Pick {
-                    file: files[c.input].clone(),
-                    status: c.status,
-                    by: by(&c.engine),
-                };
-                let others: Vec<Pick> = state
-                    .candidates
+                let c = &candidates[win];
+                chosen[c.input as usize] += 1;
+                let differing: Vec<&Candidate> = candidates
                     .iter()
                     .filter(|o| o.status.is_reviewed() && o.status != c.status)
-                    .map(|o| Pick {
-                        file: files[o.input].clone(),
-                        status: o.status,
-                        by: by(&o.engine),
-                    })
                     .collect();
-                let same = state.candidates.iter().all(|o| {
+                let same = candidates.iter().all(|o| {
                     o.status == c.status
                         && o.details == c.details
                         && o.comments == c.comments
                         && o.justification == c.justification
                         && o.severity_override == c.severity_override
                 });
-                let texts = |t: &Texts, pick: Option<usize>| compose(t, pick, &files);
+                let texts = |t: Texts, pick: Option<u32>| compose(t, pick, &files);
                 rule.review.status = c.status;
-                rule.review.severity_override = c.severity_override.or_else(|| {
-                    state
-                        .candidates
-                        .iter()
-                        .rev()
-                        .find_map(|o| o.severity_override)
-                });
-                rule.review.finding_details = texts(&state.details, c.details);
-                rule.review.severity_justification = texts(&state.justifications, c.justification);
-                let mut comments = texts(&state.comments, c.comments);
+                rule.review.severity_override = c
+                    .severity_override
+                    .or_else(|| candidates.iter().rev().find_map(|o| o.severity_override));
+                rule.review.finding_details = texts(details, c.details);
+                rule.review.severity_justification = texts(justifications, c.justification);
+                let mut comments = texts(comments, c.comments);
                 if !same {
                     report.totals.reconciled += 1;
-                    let mut line =
-                        merged_line(version, c.status, c.engine.as_ref(), &chosen_pick.file);
-                    if opts.conflict_comments && !others.is_empty() {
-                        let list: Vec<String> = state
-                            .candidates
+                    let file = &files[c.input as usize];
+                    let mut line = merged_line(version, c.status, engine(c), file);
+                    if opts.conflict_comments && !differing.is_empty() {
+                        let list: Vec<String> = differing
                             .iter()
-                            .filter(|o| o.status.is_reviewed() && o.status != c.status)
                             .map(|o| {
                                 format!(
                                     "{} ({}) from {}",
                                     o.status.label(),
-                                    decided_by(o.engine.as_ref()),
-                                    files[o.input]
+                                    decided_by(engine(o)),
+                                    files[o.input as usize]
                                 )
                             })
                             .collect();
@@ -507,20 +568,23 @@ impl Merger {
                     comments.push_str(&line);
                 }
                 rule.review.comments = comments;
-                rule.record.created_at = c.created_at.clone();
-                rule.record.updated_at = c.updated_at.clone();
-                rule.record.engine = c.engine.clone();
+                if let Some(i) = c.stamps {
+                    let (created, updated) = std::mem::take(&mut stamps[i as usize]);
+                    rule.record.created_at = created;
+                    rule.record.updated_at = updated;
+                }
+                rule.record.engine = engine(c).cloned();
                 if c.status.is_reviewed() {
                     report.totals.reviewed += 1;
                 }
-                if !others.is_empty() {
+                if !differing.is_empty() {
                     report.totals.conflicts += 1;
                     report.conflicts.push(Conflict {
                         stig_id: stig.info.stig_id.clone(),
                         rule_id: rule.rule.rule_id.clone(),
                         vuln_id: rule.rule.vuln_id.clone(),
-                        chosen: chosen_pick,
-                        others,
+                        chosen: pick(c),
+                        others: differing.iter().map(|o| pick(o)).collect(),
                     });
                 }
                 for (field, text) in [
@@ -528,12 +592,11 @@ impl Merger {
                     ("comments", &rule.review.comments),
                 ] {
                     // STIG Manager and eMASS cut longer texts.
-                    if text.chars().count() > 32_767 {
+                    let n = text.chars().count();
+                    if n > 32_767 {
                         warnings.push(format!(
-                            "{} {}: merged {field} are {} characters, over the 32,767 STIG Manager keeps",
-                            stig.info.stig_id,
-                            rule.rule.rule_id,
-                            text.chars().count()
+                            "{} {}: merged {field} are {n} characters, over the 32,767 STIG Manager keeps",
+                            stig.info.stig_id, rule.rule.rule_id,
                         ));
                     }
                 }
@@ -541,11 +604,11 @@ impl Merger {
             out.stigs.push(stig);
         }
         report.inputs = files
-            .into_iter()
+            .iter()
             .zip(hosts)
             .zip(chosen)
             .map(|((file, host_name), chosen)| InputReport {
-                file,
+                file: file.clone(),
                 host_name,
                 chosen,
             })
@@ -580,22 +643,34 @@ fn winner(candidates: &[Candidate], prefer: Prefer) -> Option<usize> {
 
 /// A field's merged text: one distinct text verbatim; several, each under
 /// the files that wrote it, the chosen review's first.
-fn compose(t: &Texts, chosen: Option<usize>, files: &[String]) -> String {
+fn compose(mut t: Texts, chosen: Option<u32>, files: &[String]) -> String {
     match t.texts.len() {
         0 => String::new(),
-        1 => t.texts[0].0.clone(),
-        _ => {
+        1 => t.texts.pop().map(|t| t.text).unwrap_or_default(),
+        n => {
             let order = chosen
                 .into_iter()
-                .chain((0..t.texts.len()).filter(|&i| Some(i) != chosen));
-            let blocks: Vec<String> = order
-                .map(|i| {
-                    let (text, inputs) = &t.texts[i];
-                    let names: Vec<&str> = inputs.iter().map(|&n| files[n].as_str()).collect();
-                    format!("From {}:\n{text}", names.join(", "))
-                })
-                .collect();
-            blocks.join("\n\n")
+                .chain((0..n as u32).filter(|&i| Some(i) != chosen));
+            let mut out = String::new();
+            for i in order {
+                let t = &t.texts[i as usize];
+                if !out.is_empty() {
+                    out.push_str("\n\n");
+                }
+                out.push_str("From ");
+                for (k, n) in std::iter::once(t.first)
+                    .chain(t.more.iter().copied())
+                    .enumerate()
+                {
+                    if k > 0 {
+                        out.push_str(", ");
+                    }
+                    out.push_str(&files[n as usize]);
+                }
+                out.push_str(":\n");
+                out.push_str(&t.text);
+            }
+            out
         }
     }
 }

@@ -63,6 +63,15 @@ struct Staged {
 }
 
 fn stage(path: &Path, bytes: &[u8], force: bool) -> Result<Staged, Error> {
+    stage_with(path, force, |f| f.write_all(bytes))
+}
+
+/// Stages a file whose content `fill` writes.
+fn stage_with(
+    path: &Path,
+    force: bool,
+    fill: impl FnOnce(&mut std::fs::File) -> std::io::Result<()>,
+) -> Result<Staged, Error> {
     let io = |source| Error::Io {
         path: path.to_path_buf(),
         source,
@@ -85,7 +94,7 @@ fn stage(path: &Path, bytes: &[u8], force: bool) -> Result<Staged, Error> {
         builder.permissions(std::fs::Permissions::from_mode(mode));
     }
     let mut tmp = builder.tempfile_in(dir).map_err(io)?;
-    tmp.write_all(bytes).map_err(io)?;
+    fill(tmp.as_file_mut()).map_err(io)?;
     tmp.as_file().sync_all().map_err(io)?;
     Ok(Staged {
         path: path.to_path_buf(),
@@ -130,6 +139,12 @@ pub fn render_checklist(path: &Path, checklist: &Checklist) -> Result<(Format, S
 
 /// Writes a checklist atomically in the format of `path`'s extension.
 pub fn write_checklist(path: &Path, checklist: &Checklist, force: bool) -> Result<Format, Error> {
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+    if ext.eq_ignore_ascii_case("ckl") {
+        // Streamed: a merged fleet's CKL need not sit in memory twice.
+        stage_with(path, force, |f| ckl::write(checklist, f))?.persist(force)?;
+        return Ok(Format::Ckl);
+    }
     let (format, text) = render_checklist(path, checklist)?;
     write_atomic(path, text.as_bytes(), force)?;
     Ok(format)

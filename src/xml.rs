@@ -7,6 +7,7 @@
 
 use quick_xml::Reader;
 use quick_xml::events::{BytesRef, BytesStart, Event};
+use std::borrow::Cow;
 use std::fmt;
 
 /// Why an XML document could not be read.
@@ -118,6 +119,25 @@ impl<'a> Input<'a> {
         }
     }
 
+    /// `bytes` as a slice of the source, when it is one (it always is for
+    /// borrowed events): no copy and no second UTF-8 check.
+    fn slice(&self, bytes: &[u8]) -> Option<&'a str> {
+        let start = (bytes.as_ptr() as usize).checked_sub(self.src.as_ptr() as usize)?;
+        self.src.get(start..start.checked_add(bytes.len())?)
+    }
+
+    fn element(&self, start: BytesStart<'a>, has_body: bool) -> Element<'a> {
+        let name = match self.slice(start.local_name().into_inner().as_bytes()) {
+            Some(n) => Cow::Borrowed(n),
+            None => Cow::Owned(local_name(&start)),
+        };
+        Element {
+            name,
+            start,
+            has_body,
+        }
+    }
+
     /// An error located at the start of the last event read.
     pub fn error(&self, kind: XmlErrorKind) -> XmlError {
         self.error_at(self.last, kind)
@@ -138,8 +158,8 @@ impl<'a> Input<'a> {
     pub fn root(&mut self, comments: &mut Vec<String>) -> Result<Element<'a>, XmlError> {
         loop {
             match self.next_event()? {
-                Event::Start(e) => return Ok(Element::open(e)),
-                Event::Empty(e) => return Ok(Element::empty(e)),
+                Event::Start(e) => return Ok(self.element(e, true)),
+                Event::Empty(e) => return Ok(self.element(e, false)),
                 Event::Comment(c) => comments.push(c.to_string()),
                 Event::Eof => return Err(self.unexpected("no root element")),
                 Event::Text(t) if t.trim().is_empty() => {}
@@ -159,8 +179,8 @@ impl<'a> Input<'a> {
     ) -> Result<Option<Element<'a>>, XmlError> {
         loop {
             match self.next_event()? {
-                Event::Start(e) => return Ok(Some(Element::open(e))),
-                Event::Empty(e) => return Ok(Some(Element::empty(e))),
+                Event::Start(e) => return Ok(Some(self.element(e, true))),
+                Event::Empty(e) => return Ok(Some(self.element(e, false))),
                 Event::End(_) => return Ok(None),
                 Event::Comment(c) => comments(&c),
                 Event::Eof => return Err(self.unexpected("unexpected end of file")),
@@ -178,7 +198,12 @@ impl<'a> Input<'a> {
         }
         loop {
             match self.next_event()? {
-                Event::Text(t) => out.push_str(&t.xml10_content()),
+                // Text is a slice of the (already checked) UTF-8 source:
+                // copied once, with XML's line-end normalisation.
+                Event::Text(t) => match self.slice(t.as_bytes()) {
+                    Some(text) => push_eol_normalised(&mut out, text),
+                    None => out.push_str(&t.xml10_content()),
+                },
                 Event::CData(t) => out.push_str(&t.xml10_content()),
                 Event::GeneralRef(r) => self.push_reference(&r, &mut out)?,
                 Event::End(_) => return Ok(out),
@@ -249,8 +274,26 @@ impl<'a> Input<'a> {
 /// The local name of a document's root element, read no further than its
 /// start tag (so format sniffing costs nothing on large files).
 pub fn root_name(bytes: &[u8]) -> Result<String, XmlError> {
+    // The root tag comes after at most a prolog and some comments: try the
+    // first 64 KiB (cut at a character boundary) before the whole file, so
+    // sniffing a fleet's files does not validate each twice.
+    const HEAD: usize = 64 << 10;
+    if bytes.len() > HEAD {
+        let head = &bytes[..HEAD];
+        let valid = match std::str::from_utf8(head) {
+            Ok(_) => HEAD,
+            Err(e) if e.error_len().is_none() => e.valid_up_to(),
+            Err(_) => 0,
+        };
+        if valid > 0
+            && let Ok(text) = decode(&head[..valid])
+            && let Ok(root) = Input::new(text).root(&mut Vec::new())
+        {
+            return Ok(root.name.into_owned());
+        }
+    }
     let mut input = Input::new(decode(bytes)?);
-    Ok(input.root(&mut Vec::new())?.name)
+    Ok(input.root(&mut Vec::new())?.name.into_owned())
 }
 
 /// A small XML fragment (such as the XML Evaluate-STIG writes inside CKL
@@ -299,7 +342,7 @@ pub fn leaves(src: &str) -> Result<(String, Vec<(String, String)>), XmlError> {
         }
     }
     input.finish(&mut Vec::new())?;
-    Ok((root.name, out))
+    Ok((root.name.into_owned(), out))
 }
 
 const MAX_FRAGMENT_DEPTH: usize = 32;
@@ -325,29 +368,14 @@ fn predefined(name: &str) -> Option<&'static str> {
 
 /// A start tag as the codecs need it: local name and attributes.
 pub struct Element<'a> {
-    pub name: String,
+    /// Borrowed from the document: a fleet has millions of elements.
+    pub name: Cow<'a, str>,
     start: BytesStart<'a>,
     /// False for `<x/>`, which has no content and no end tag.
     pub has_body: bool,
 }
 
 impl<'a> Element<'a> {
-    fn open(start: BytesStart<'a>) -> Element<'a> {
-        Element {
-            name: local_name(&start),
-            start,
-            has_body: true,
-        }
-    }
-
-    fn empty(start: BytesStart<'a>) -> Element<'a> {
-        Element {
-            name: local_name(&start),
-            start,
-            has_body: false,
-        }
-    }
-
     /// Value of the attribute with this local name (namespace prefixes are
     /// ignored, so `xml:lang` is `lang`).
     pub fn attr(&self, name: &str) -> Option<String> {
@@ -358,6 +386,25 @@ impl<'a> Element<'a> {
                 .map(|v| v.into_owned())
         })
     }
+}
+
+/// Appends `text` with XML's end-of-line handling: CR LF and lone CR
+/// become LF.
+fn push_eol_normalised(out: &mut String, text: &str) {
+    if memchr::memchr(b'\r', text.as_bytes()).is_none() {
+        out.push_str(text);
+        return;
+    }
+    let mut rest = text;
+    while let Some(i) = rest.find('\r') {
+        out.push_str(&rest[..i]);
+        out.push('\n');
+        rest = &rest[i + 1..];
+        if let Some(r) = rest.strip_prefix('\n') {
+            rest = r;
+        }
+    }
+    out.push_str(rest);
 }
 
 fn local_name(e: &BytesStart<'_>) -> String {
@@ -401,6 +448,14 @@ mod tests {
         let e = input.skip(&root).unwrap_err();
         assert_eq!((e.line, e.column), (2, 6));
         assert!(matches!(e.kind, XmlErrorKind::Syntax(_)), "{e}");
+    }
+
+    #[test]
+    fn text_line_ends_are_normalised_as_xml_requires() {
+        assert_eq!(
+            read_root_text("<a>one\r\ntwo\rthree\n\r\nfour &#13;</a>").unwrap(),
+            "one\ntwo\nthree\n\nfour \r"
+        );
     }
 
     #[test]

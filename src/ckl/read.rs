@@ -20,7 +20,7 @@ pub fn read(bytes: &[u8], warnings: &mut Vec<String>) -> Result<Checklist, Error
     let mut comments = Vec::new();
     let root = input.root(&mut comments)?;
     if root.name != "CHECKLIST" {
-        return Err(Error::NotAChecklist(root.name));
+        return Err(Error::NotAChecklist(root.name.into_owned()));
     }
     let mut checklist = Checklist::default();
     for c in comments.iter().filter(|c| !is_viewer_header(c)) {
@@ -30,7 +30,7 @@ pub fn read(bytes: &[u8], warnings: &mut Vec<String>) -> Result<Checklist, Error
     let mut ignore = |_: &str| {};
     if root.has_body {
         while let Some(el) = input.child(&mut ignore)? {
-            match el.name.as_str() {
+            match el.name.as_ref() {
                 "ASSET" => {
                     saw_asset = true;
                     checklist.asset = read_asset(&mut input, &el)?;
@@ -131,7 +131,7 @@ fn read_asset(input: &mut Input<'_>, el: &Element<'_>) -> Result<Asset, XmlError
     }
     while let Some(child) = input.child(&mut ignore)? {
         let value = input.text(&child)?;
-        match child.name.as_str() {
+        match child.name.as_ref() {
             "ROLE" => a.role = value,
             "ASSET_TYPE" => a.asset_type = value,
             "MARKING" => a.marking = value,
@@ -145,7 +145,7 @@ fn read_asset(input: &mut Input<'_>, el: &Element<'_>) -> Result<Asset, XmlError
             "WEB_OR_DATABASE" => a.web_or_database = value.trim().eq_ignore_ascii_case("true"),
             "WEB_DB_SITE" => a.web_db_site = value,
             "WEB_DB_INSTANCE" => a.web_db_instance = value,
-            _ => a.extra.push((child.name.clone(), value)),
+            _ => a.extra.push((child.name.to_string(), value)),
         }
     }
     Ok(a)
@@ -188,7 +188,7 @@ fn read_istig(
     loop {
         let child = input.child(&mut |c| comments.push(c.to_string()))?;
         let Some(child) = child else { break };
-        match child.name.as_str() {
+        match child.name.as_ref() {
             "STIG_INFO" => stig.info = read_info(input, &child)?,
             "VULN" => stig.rules.push(read_vuln(input, &child, warnings)?),
             other => {
@@ -231,7 +231,7 @@ fn read_info(input: &mut Input<'_>, el: &Element<'_>) -> Result<StigInfo, XmlErr
         let (mut name, mut data) = (String::new(), String::new());
         if si.has_body {
             while let Some(part) = input.child(&mut ignore)? {
-                match part.name.as_str() {
+                match part.name.as_ref() {
                     "SID_NAME" => name = input.text(&part)?,
                     "SID_DATA" => data = input.text(&part)?,
                     _ => input.skip(&part)?,
@@ -275,7 +275,7 @@ fn read_vuln(
     loop {
         let child = input.child(&mut |c| comments.push(c.to_string()))?;
         let Some(child) = child else { break };
-        match child.name.as_str() {
+        match child.name.as_ref() {
             "STIG_DATA" => read_stig_data(input, &child, &mut r)?,
             "STATUS" => status = Some(input.text(&child)?),
             "FINDING_DETAILS" => r.review.finding_details = input.text(&child)?,
@@ -293,7 +293,7 @@ fn read_vuln(
             "SEVERITY_JUSTIFICATION" => r.review.severity_justification = input.text(&child)?,
             _ => {
                 let text = input.text(&child)?;
-                unknown.push((child.name.clone(), text));
+                unknown.push((child.name.to_string(), text));
             }
         }
     }
@@ -346,7 +346,7 @@ fn read_stig_data(
     if el.has_body {
         let mut ignore = |_: &str| {};
         while let Some(part) = input.child(&mut ignore)? {
-            match part.name.as_str() {
+            match part.name.as_ref() {
                 "VULN_ATTRIBUTE" => name = input.text(&part)?,
                 "ATTRIBUTE_DATA" => data = input.text(&part)?,
                 _ => input.skip(&part)?,

@@ -19,29 +19,49 @@ fn status(s: Status) -> &'static str {
     }
 }
 
-/// Writes `checklist` as a CKL.
+/// Writes `checklist` as a CKL, streaming: a merged fleet checklist is
+/// larger than is worth holding twice in memory.
 pub fn write(checklist: &Checklist, out: &mut impl io::Write) -> io::Result<()> {
-    out.write_all(write_to_string(checklist).as_bytes())
+    let mut w = Out {
+        buf: String::with_capacity(2 * SPILL),
+        sink: Some(out),
+        error: None,
+    };
+    render(&mut w, checklist);
+    w.spill(0);
+    match w.error {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
 }
 
 /// Renders `checklist` as CKL text.
 pub fn write_to_string(checklist: &Checklist) -> String {
     let mut w = Out {
         buf: String::with_capacity(estimate(checklist)),
+        sink: None,
+        error: None,
     };
+    render(&mut w, checklist);
+    w.buf
+}
+
+/// Buffered text is handed to the sink in chunks of about this size.
+const SPILL: usize = 1 << 16;
+
+fn render(w: &mut Out<'_>, checklist: &Checklist) {
     w.buf.push_str(HEADER);
     for c in checklist.passthrough.values(keys::ROOT_COMMENT) {
         w.comment(0, c);
     }
     w.buf.push_str("<CHECKLIST>\n");
-    write_asset(&mut w, checklist);
+    write_asset(w, checklist);
     w.open(1, "STIGS");
     for stig in &checklist.stigs {
-        write_istig(&mut w, stig);
+        write_istig(w, stig);
     }
     w.close(1, "STIGS");
     w.buf.push_str("</CHECKLIST>");
-    w.buf
 }
 
 fn estimate(c: &Checklist) -> usize {
@@ -49,7 +69,7 @@ fn estimate(c: &Checklist) -> usize {
     4096 + c.rule_count() * 6144
 }
 
-fn write_asset(w: &mut Out, c: &Checklist) {
+fn write_asset(w: &mut Out<'_>, c: &Checklist) {
     let a = &c.asset;
     let extra = |name: &'static str| a.extra.iter().filter(move |(k, _)| k == name);
     w.open(1, "ASSET");
@@ -87,7 +107,7 @@ fn write_asset(w: &mut Out, c: &Checklist) {
     w.close(1, "ASSET");
 }
 
-fn write_istig(w: &mut Out, stig: &StigChecklist) {
+fn write_istig(w: &mut Out<'_>, stig: &StigChecklist) {
     let i = &stig.info;
     w.open(2, "iSTIG");
     for c in stig.passthrough.values(keys::ISTIG_COMMENT) {
@@ -121,11 +141,12 @@ fn write_istig(w: &mut Out, stig: &StigChecklist) {
     w.close(3, "STIG_INFO");
     for r in &stig.rules {
         write_vuln(w, r);
+        w.spill(SPILL);
     }
     w.close(2, "iSTIG");
 }
 
-fn write_vuln(w: &mut Out, r: &ChecklistRule) {
+fn write_vuln(w: &mut Out<'_>, r: &ChecklistRule) {
     let rule: &Rule = &r.rule;
     let d = &rule.discussion;
     w.open(3, "VULN");
@@ -196,11 +217,28 @@ fn write_vuln(w: &mut Out, r: &ChecklistRule) {
 }
 
 /// Text output with STIG Viewer's indentation and escaping.
-struct Out {
+struct Out<'w> {
     buf: String,
+    /// Where full buffers go; `None` renders to `buf` alone.
+    sink: Option<&'w mut dyn io::Write>,
+    /// The first write error; later output is dropped.
+    error: Option<io::Error>,
 }
 
-impl Out {
+impl Out<'_> {
+    /// Hands the buffer to the sink once it holds at least `min` bytes.
+    fn spill(&mut self, min: usize) {
+        if self.buf.len() < min || self.error.is_some() {
+            return;
+        }
+        if let Some(sink) = self.sink.as_mut() {
+            if let Err(e) = sink.write_all(self.buf.as_bytes()) {
+                self.error = Some(e);
+            }
+            self.buf.clear();
+        }
+    }
+
     fn indent(&mut self, depth: usize) {
         for _ in 0..depth {
             self.buf.push('\t');
@@ -291,5 +329,29 @@ mod tests {
             s,
             "a &amp; b &lt; c &gt; d \"q\" 'x' caf\u{e9}&#13;\n[U+0001]"
         );
+    }
+
+    #[test]
+    fn streaming_writes_the_same_bytes_as_rendering() {
+        use crate::model::{ChecklistRule, StigChecklist};
+        let rule = |i: usize| ChecklistRule {
+            rule: crate::model::Rule {
+                rule_id: format!("SV-{i}r1_rule"),
+                check_content: "x".repeat(900),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let c = Checklist {
+            stigs: vec![StigChecklist {
+                rules: (0..300).map(rule).collect(),
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        let mut streamed = Vec::new();
+        write(&c, &mut streamed).unwrap();
+        assert!(streamed.len() > 3 * SPILL, "spills several times");
+        assert_eq!(String::from_utf8(streamed).unwrap(), write_to_string(&c));
     }
 }

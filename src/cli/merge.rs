@@ -74,6 +74,7 @@ pub fn run(a: Args) -> anyhow::Result<Exit> {
         conflict_comments: !a.no_conflict_comments,
         allow_host_mismatch: a.allow_host_mismatch,
     });
+    merger.expect_inputs(a.inputs.len());
     batch::for_each_checklist(&a.inputs, batch::workers(), |i, loaded| {
         let loaded = loaded?;
         let path = &a.inputs[i];

@@ -31,7 +31,7 @@ pub fn read(bytes: &[u8], file_name: &str) -> Result<Benchmark, Error> {
     let mut input = Input::new(text);
     let root = input.root(&mut Vec::new())?;
     if root.name != "Benchmark" {
-        return Err(Error::NotABenchmark(root.name));
+        return Err(Error::NotABenchmark(root.name.into_owned()));
     }
     let b = read_body(&mut input, &root, file_name, &mut |input, el| {
         input.skip(&el)
@@ -63,7 +63,7 @@ pub(crate) fn read_body<'a>(
     }
     let mut ignore = |_: &str| {};
     while let Some(el) = input.child(&mut ignore)? {
-        match el.name.as_str() {
+        match el.name.as_ref() {
             "status" => {
                 b.status_date = el.attr("date").unwrap_or_default();
                 input.skip(&el)?;
@@ -135,7 +135,7 @@ fn read_group(
     }
     let mut ignore = |_: &str| {};
     while let Some(child) = input.child(&mut ignore)? {
-        match child.name.as_str() {
+        match child.name.as_ref() {
             "title" => group.title = input.text(&child)?,
             "description" => group.description = input.text(&child)?,
             "Rule" => {
@@ -175,7 +175,7 @@ fn read_rule(input: &mut Input<'_>, el: &Element<'_>, group: &Group) -> Result<R
     }
     let mut ignore = |_: &str| {};
     while let Some(child) = input.child(&mut ignore)? {
-        match child.name.as_str() {
+        match child.name.as_ref() {
             "version" => rule.stig_id = input.text(&child)?,
             "title" => rule.title = input.text(&child)?,
             "description" => rule.discussion = description::split(&input.text(&child)?),
@@ -208,7 +208,7 @@ fn read_check(input: &mut Input<'_>, el: &Element<'_>, rule: &mut Rule) -> Resul
     }
     let mut ignore = |_: &str| {};
     while let Some(child) = input.child(&mut ignore)? {
-        match child.name.as_str() {
+        match child.name.as_ref() {
             "check-content-ref" if rule.check_content_ref.is_none() => {
                 rule.check_content_ref = Some(CheckContentRef {
                     href: child.attr("href").unwrap_or_default(),
@@ -233,7 +233,7 @@ fn read_reference(input: &mut Input<'_>, el: &Element<'_>) -> Result<(String, St
     }
     let mut ignore = |_: &str| {};
     while let Some(child) = input.child(&mut ignore)? {
-        match child.name.as_str() {
+        match child.name.as_ref() {
             "source" => source = input.text(&child)?,
             "identifier" => identifier = input.text(&child)?,
             _ => input.skip(&child)?,
@@ -252,7 +252,7 @@ fn read_profile(input: &mut Input<'_>, el: &Element<'_>) -> Result<Profile, XmlE
     }
     let mut ignore = |_: &str| {};
     while let Some(child) = input.child(&mut ignore)? {
-        match child.name.as_str() {
+        match child.name.as_ref() {
             "title" => p.title = input.text(&child)?,
             "select" => {
                 if child.attr("selected").as_deref() != Some("false") {

@@ -72,9 +72,9 @@ pub fn read(bytes: &[u8], file_name: &str, warnings: &mut Vec<String>) -> Result
     let root = input.root(&mut comments)?;
     let mut results = Vec::new();
     let mut metadata = Vec::new();
-    let benchmark = match root.name.as_str() {
+    let benchmark = match root.name.as_ref() {
         "Benchmark" => xccdf::read_body(&mut input, &root, file_name, &mut |input, el| {
-            match el.name.as_str() {
+            match el.name.as_ref() {
                 "TestResult" => results.push(parse::test_result(input, &el)?),
                 "metadata" => metadata.extend(parse::metadata(input, &el)?),
                 _ => input.skip(&el)?,
@@ -94,7 +94,7 @@ pub fn read(bytes: &[u8], file_name: &str, warnings: &mut Vec<String>) -> Result
                 ..Benchmark::default()
             }
         }
-        _ => return Err(Error::NotResults(root.name)),
+        _ => return Err(Error::NotResults(root.name.into_owned())),
     };
     input.finish(&mut Vec::new())?;
     if results.is_empty() {

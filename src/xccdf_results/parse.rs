@@ -95,7 +95,7 @@ pub(super) fn test_result(input: &mut Input<'_>, el: &Element<'_>) -> Result<Tes
         return Ok(tr);
     }
     while let Some(child) = input.child(&mut |_| {})? {
-        match child.name.as_str() {
+        match child.name.as_ref() {
             "benchmark" => {
                 tr.benchmark = child
                     .attr("id")
@@ -171,7 +171,7 @@ fn rule_result(input: &mut Input<'_>, el: &Element<'_>) -> Result<RuleResult, Xm
         return Ok(rr);
     }
     while let Some(child) = input.child(&mut |_| {})? {
-        match child.name.as_str() {
+        match child.name.as_ref() {
             "result" => rr.result = trimmed(input.text(&child)?),
             "instance" => rr.instances.push(trimmed(input.text(&child)?)),
             "ident" => {
@@ -209,7 +209,7 @@ fn read_override(input: &mut Input<'_>, el: &Element<'_>) -> Result<Override, Xm
         return Ok(o);
     }
     while let Some(child) = input.child(&mut |_| {})? {
-        let slot = match child.name.as_str() {
+        let slot = match child.name.as_ref() {
             "authority" => &mut o.authority,
             "old-result" | "oldResult" => &mut o.old_result,
             "new-result" | "newResult" => &mut o.new_result,
@@ -244,7 +244,7 @@ fn read_check(
         // Scanners repeat the rule's check text here (skipped as text
         // between children); STIG Manager puts its review fields here.
         while let Some(part) = input.child(&mut |_| {})? {
-            match part.name.as_str() {
+            match part.name.as_ref() {
                 "detail" => rr.detail = Some(input.text(&part)?),
                 "comment" => rr.comment = Some(input.text(&part)?),
                 "resultEngine" => rr.engine = Some(read_engine(input, &part)?),
@@ -261,7 +261,7 @@ fn read_engine(input: &mut Input<'_>, el: &Element<'_>) -> Result<ResultEngine, 
         return Ok(e);
     }
     while let Some(child) = input.child(&mut |_| {})? {
-        match child.name.as_str() {
+        match child.name.as_ref() {
             "product" => e.product = trimmed(input.text(&child)?),
             "version" => e.version = trimmed(input.text(&child)?),
             "overrides" => e.overrides.push(read_override(input, &child)?),
@@ -283,7 +283,7 @@ pub(super) fn metadata(
     }
     while let Some(child) = input.child(&mut |_| {})? {
         let text = trimmed(input.text(&child)?);
-        out.push((child.name, text));
+        out.push((child.name.into_owned(), text));
     }
     Ok(out)
 }
