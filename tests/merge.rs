@@ -348,3 +348,44 @@ fn a_changed_rule_revision_is_matched_by_vuln_id_and_said() {
     );
     assert_eq!(load(&out).stigs[0].rules.len(), 44);
 }
+
+#[test]
+fn a_checklist_and_xccdf_results_of_one_host_merge() {
+    let ckl = data("ckl/smcm/Asset_b-multi-stig.ckl");
+    let xccdf = data("xccdf-results/smcm_Asset_b-RHEL_8_TRUNCATED-V1R12-xccdf.xml");
+    let dir = tempdir();
+    let out = dir.path().join("asset_b.cklb");
+    let rep = dir.path().join("asset_b.json");
+    run_ok(&[
+        "merge",
+        s(&ckl),
+        s(&xccdf),
+        "-o",
+        s(&out),
+        "--report",
+        s(&rep),
+    ]);
+    oracle_strict(std::slice::from_ref(&out));
+    let r = report(&rep);
+    assert_eq!(r["totals"]["rules"], 30);
+    assert_eq!(r["totals"]["reviewed"], 12);
+    assert_eq!(r["totals"]["conflicts"], 0);
+    assert_eq!(r["totals"]["reconciled"], 6);
+    assert_eq!(
+        r["inputs"][1]["chosen"], 10,
+        "the results file's RHEL 8 reviews"
+    );
+    // Every text of both inputs is in the merged checklist.
+    let merged = reviews(&load(&out));
+    for input in [&ckl, &xccdf] {
+        for (key, review) in reviews(&load(input)) {
+            let m = &merged[&key];
+            for t in [&review.finding_details, &review.comments] {
+                assert!(
+                    m.finding_details.contains(t.as_str()) || m.comments.contains(t.as_str()),
+                    "{key:?}: {t:?}"
+                );
+            }
+        }
+    }
+}
