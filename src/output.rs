@@ -31,6 +31,17 @@ pub fn write_atomic(path: &Path, bytes: &[u8], force: bool) -> Result<(), Error>
     stage(path, bytes, force)?.persist(force)
 }
 
+/// Writes `path` atomically with content that `fill` streams into the
+/// (seekable) temporary file, for outputs too large or too structured to
+/// build in memory first, such as zip archives.
+pub fn write_streamed(
+    path: &Path,
+    force: bool,
+    fill: impl FnOnce(&mut std::fs::File) -> std::io::Result<()>,
+) -> Result<(), Error> {
+    stage_with(path, force, fill)?.persist(force)
+}
+
 /// Writes several files, all or none: each content goes to its temporary
 /// file first, and only when all of them are on disk are they renamed into
 /// place. Without `force`, a rename that fails removes the files this call

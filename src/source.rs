@@ -193,6 +193,15 @@ pub enum Format {
 }
 
 impl Format {
+    /// How people name the format: `CKL`, `CKLB`, `XCCDF results`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Format::Ckl => "CKL",
+            Format::Cklb => "CKLB",
+            Format::XccdfResults => "XCCDF results",
+        }
+    }
+
     /// The format a path's extension asks for (`.ckl`, `.cklb`/`.json`).
     pub fn from_path(path: &Path) -> Option<Format> {
         let ext = path.extension()?.to_str()?.to_ascii_lowercase();

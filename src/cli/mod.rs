@@ -3,6 +3,7 @@
 //! Each subcommand has its own file that turns parsed arguments into calls
 //! on the library. Errors are printed once, on one line, by [`main`].
 
+mod archive;
 mod benchmark;
 mod checklist;
 mod collect;
@@ -26,6 +27,8 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Archive checklists and evidence with a sealed manifest, or verify an archive.
+    Archive(Box<archive::Args>),
     /// Inspect DISA benchmarks (XCCDF .xml or DISA .zip).
     #[command(subcommand)]
     Benchmark(benchmark::Command),
@@ -99,6 +102,7 @@ pub fn main() -> ExitCode {
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<Exit> {
     match cli.command {
+        Command::Archive(a) => archive::run(*a),
         Command::Benchmark(c) => benchmark::run(c),
         Command::Checklist(c) => checklist::run(*c),
         Command::Collect(a) => collect::run(*a),

@@ -1,10 +1,10 @@
 //! Counting reviews by status and category, for `show` and reports.
 
 use super::{Checklist, ChecklistRule, Severity, Status, StigChecklist};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Rules counted by status.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Counts {
     pub total: usize,
     pub open: usize,
@@ -48,7 +48,7 @@ impl Counts {
 
 /// Status counts overall and per category (by effective severity, so a
 /// severity override moves a rule between categories).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Summary {
     pub all: Counts,
     pub cat_i: Counts,

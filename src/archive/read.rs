@@ -40,9 +40,36 @@ pub fn entries(
     bytes: &[u8],
     mut want: impl FnMut(&str) -> bool,
 ) -> Result<Vec<(String, Vec<u8>)>, Error> {
+    let mut out = Vec::new();
+    let mut first = None;
+    walk(bytes, &mut want, |name, data| match data {
+        Ok(data) => {
+            out.push((name.to_string(), data));
+            true
+        }
+        Err(e) => {
+            first = Some(e);
+            false
+        }
+    })?;
+    match first {
+        Some(e) => Err(e),
+        None => Ok(out),
+    }
+}
+
+/// Like [`entries`], but hands each wanted file to `visit` with its own
+/// result, so one unreadable entry does not hide the others (archive
+/// verification names every damaged member). The walk stops when `visit`
+/// returns false. Errors about the archive as a whole (not a zip, an
+/// escaping path) stop it too.
+pub fn walk(
+    bytes: &[u8],
+    mut want: impl FnMut(&str) -> bool,
+    mut visit: impl FnMut(&str, Result<Vec<u8>, Error>) -> bool,
+) -> Result<(), Error> {
     let mut zip =
         zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| Error::Zip(e.to_string()))?;
-    let mut out = Vec::new();
     for i in 0..zip.len() {
         let mut entry = zip.by_index(i).map_err(|e| Error::Zip(e.to_string()))?;
         let raw = entry.name().map(|n| n.into_owned()).unwrap_or_default();
@@ -57,19 +84,23 @@ pub fn entries(
             continue;
         }
         let packed = entry.compressed_size().max(1);
-        check_size(&name, entry.size(), packed)?;
-        let mut data = Vec::with_capacity(entry.size().min(MAX_ENTRY) as usize);
-        (&mut entry)
-            .take(MAX_ENTRY + 1)
-            .read_to_end(&mut data)
-            .map_err(|e| Error::Entry {
-                name: name.clone(),
-                message: e.to_string(),
-            })?;
-        check_size(&name, data.len() as u64, packed)?;
-        out.push((name, data));
+        let data = check_size(&name, entry.size(), packed).and_then(|()| {
+            let mut data = Vec::with_capacity(entry.size().min(MAX_ENTRY) as usize);
+            (&mut entry)
+                .take(MAX_ENTRY + 1)
+                .read_to_end(&mut data)
+                .map_err(|e| Error::Entry {
+                    name: name.clone(),
+                    message: e.to_string(),
+                })?;
+            check_size(&name, data.len() as u64, packed)?;
+            Ok(data)
+        });
+        if !visit(&name, data) {
+            break;
+        }
     }
-    Ok(out)
+    Ok(())
 }
 
 fn check_size(name: &str, size: u64, packed: u64) -> Result<(), Error> {
