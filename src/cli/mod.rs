@@ -10,6 +10,7 @@ mod collect;
 mod convert;
 mod diff;
 mod merge;
+mod report;
 mod show;
 mod upgrade;
 mod verdict;
@@ -47,6 +48,8 @@ enum Command {
     Scan(Box<verdict::ScanArgs>),
     /// Combine checklists of one asset into one, by a stated precedence.
     Merge(merge::Args),
+    /// A self-contained HTML page (or Markdown) of where assets stand.
+    Report(report::Args),
     /// Count reviews per STIG by status and category.
     Show(show::Args),
     /// Carry a checklist's reviews to new releases of its STIGs.
@@ -110,6 +113,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Evaluate(a) => verdict::evaluate(*a),
         Command::Scan(a) => verdict::scan(*a),
         Command::Merge(a) => merge::run(a),
+        Command::Report(a) => report::run(a),
         Command::Show(a) => show::run(a),
         Command::Upgrade(a) => upgrade::run(a),
         Command::Diff(a) => diff::run(a),

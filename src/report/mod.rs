@@ -3,6 +3,10 @@
 //! Views are plain serialisable structs built from the model; templates in
 //! `templates/` (compiled in) turn them into text. Nothing here reads files.
 
+mod assessment;
+
+pub use assessment::{AssessmentReport, AssetReport};
+
 use crate::model::{Benchmark, Checklist, Severity, StigSummary, Summary};
 use minijinja::Environment;
 use serde::Serialize;
@@ -12,37 +16,42 @@ use std::path::Path;
 const TEMPLATES: &[(&str, &str)] = &[
     (
         "benchmark.txt.j2",
-        include_str!("../templates/benchmark.txt.j2"),
+        include_str!("../../templates/benchmark.txt.j2"),
     ),
     (
         "summary.txt.j2",
-        include_str!("../templates/summary.txt.j2"),
+        include_str!("../../templates/summary.txt.j2"),
     ),
     (
         "finding_details.txt.j2",
-        include_str!("../templates/finding_details.txt.j2"),
+        include_str!("../../templates/finding_details.txt.j2"),
     ),
     (
         "comments.txt.j2",
-        include_str!("../templates/comments.txt.j2"),
+        include_str!("../../templates/comments.txt.j2"),
     ),
     (
         "scan_summary.txt.j2",
-        include_str!("../templates/scan_summary.txt.j2"),
+        include_str!("../../templates/scan_summary.txt.j2"),
     ),
     (
         "merge_summary.txt.j2",
-        include_str!("../templates/merge_summary.txt.j2"),
+        include_str!("../../templates/merge_summary.txt.j2"),
     ),
     (
         "upgrade_reset.txt.j2",
-        include_str!("../templates/upgrade_reset.txt.j2"),
+        include_str!("../../templates/upgrade_reset.txt.j2"),
     ),
     (
         "upgrade_summary.txt.j2",
-        include_str!("../templates/upgrade_summary.txt.j2"),
+        include_str!("../../templates/upgrade_summary.txt.j2"),
     ),
-    ("diff.txt.j2", include_str!("../templates/diff.txt.j2")),
+    ("diff.txt.j2", include_str!("../../templates/diff.txt.j2")),
+    (
+        "report.html.j2",
+        include_str!("../../templates/report.html.j2"),
+    ),
+    ("report.md.j2", include_str!("../../templates/report.md.j2")),
 ];
 
 /// A set of templates: the built-in ones, or a folder of the user's that
@@ -103,6 +112,16 @@ impl Templates {
         env.add_filter("match_key", |s: String| {
             serde_json::from_value::<crate::model::MatchKey>(serde_json::Value::String(s.clone()))
                 .map_or(s, |k| k.label().to_string())
+        });
+        // Markdown table cells: one line, no pipes, no raw HTML.
+        env.add_filter("md", |s: String| {
+            s.trim()
+                .replace('&', "&amp;")
+                .replace('<', "&lt;")
+                .replace('>', "&gt;")
+                .replace('|', "\\|")
+                .replace("\r\n", "<br>")
+                .replace(['\n', '\r'], "<br>")
         });
         Templates { env }
     }
