@@ -215,7 +215,7 @@ impl Format {
     /// Guesses from content: JSON starts with `{`, XML with `<`; XML whose
     /// root is an XCCDF `Benchmark` or `TestResult` is results (a benchmark
     /// without results is refused by that reader, with a clear message).
-    fn sniff(bytes: &[u8]) -> Option<Format> {
+    pub fn sniff(bytes: &[u8]) -> Option<Format> {
         let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
         match bytes.iter().find(|b| !b.is_ascii_whitespace())? {
             b'{' => Some(Format::Cklb),

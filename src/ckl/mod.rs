@@ -9,9 +9,11 @@
 //! header comment, tab indentation, element and attribute order, `SID_DATA`
 //! omitted when empty, and no newline after `</CHECKLIST>`.
 
+mod lint;
 mod read;
 mod write;
 
+pub use lint::lint;
 pub use read::read;
 pub use write::{write, write_to_string};
 

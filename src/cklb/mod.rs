@@ -7,7 +7,10 @@
 //! newer) are kept and written back. Writes STIG Viewer 3's layout with
 //! `stigs[].version` as a string, which STIG Manager needs.
 
+mod lint;
 mod wire;
+
+pub use lint::lint;
 
 use crate::model::{
     Asset, CheckContentRef, Checklist, ChecklistRule, Discussion, Engine, Review, Rule, RuleRecord,

@@ -9,6 +9,7 @@ mod checklist;
 mod collect;
 mod convert;
 mod diff;
+mod lint;
 mod merge;
 mod report;
 mod show;
@@ -46,6 +47,8 @@ enum Command {
     Evaluate(Box<verdict::EvaluateArgs>),
     /// Collect, then evaluate: evidence, CKL, CKLB and a summary in one folder.
     Scan(Box<verdict::ScanArgs>),
+    /// Check checklists for what eMASS, STIG Viewer or STIG Manager reject or misread (exit 1 on errors).
+    Lint(lint::Args),
     /// Combine checklists of one asset into one, by a stated precedence.
     Merge(merge::Args),
     /// A self-contained HTML page (or Markdown) of where assets stand.
@@ -117,6 +120,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Show(a) => show::run(a),
         Command::Upgrade(a) => upgrade::run(a),
         Command::Diff(a) => diff::run(a),
+        Command::Lint(a) => lint::run(a),
     }
 }
 

@@ -1,0 +1,375 @@
+//! Checks a checklist for what makes eMASS, STIG Viewer or STIG Manager
+//! reject or misread it, before it is uploaded.
+//!
+//! Two layers, so format spellings stay in their codecs: `ckl::lint` and
+//! `cklb::lint` look at the raw file (status as written, element order,
+//! entities, encoding), and [`check_model`] looks at the parsed
+//! [`Checklist`] (host name, release info, duplicates, text lengths,
+//! reviews). Both return [`Finding`]s; a file that cannot be parsed is one
+//! error finding, never a panic or a skipped file.
+//!
+//! Levels follow what the consumers do. An *error* makes an importer refuse
+//! the file or silently drop or cut part of it. A *warning* is read, but
+//! some consumer treats it differently than the author meant.
+
+use crate::model::{Checklist, Status, StigChecklist};
+use crate::source::{self, Format};
+use serde::Serialize;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// How bad a finding is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    /// An importer refuses the file or drops or cuts part of it.
+    Error,
+    /// Read, but not as its author meant everywhere.
+    Warning,
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Error => "error",
+            Level::Warning => "warning",
+        }
+    }
+}
+
+/// One problem in one file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub level: Level,
+    /// Kebab-case and stable: scripts match on it.
+    pub code: &'static str,
+    pub file: String,
+    /// Benchmark id of the STIG (`RHEL_8_STIG`), when the finding is in one.
+    pub stig: Option<String>,
+    /// Rule id, or the Vuln ID when the rule has none.
+    pub rule: Option<String>,
+    pub message: String,
+}
+
+impl Finding {
+    /// A finding not yet tied to a file (the codecs make these).
+    pub fn new(level: Level, code: &'static str, message: impl Into<String>) -> Finding {
+        Finding {
+            level,
+            code,
+            file: String::new(),
+            stig: None,
+            rule: None,
+            message: message.into(),
+        }
+    }
+
+    pub fn stig(mut self, stig: &str) -> Finding {
+        self.stig = (!stig.is_empty()).then(|| stig.to_string());
+        self
+    }
+
+    /// Names the rule by its id, else its Vuln ID.
+    pub fn rule(mut self, rule_id: &str, vuln_id: &str) -> Finding {
+        let r = if rule_id.is_empty() { vuln_id } else { rule_id };
+        self.rule = (!r.is_empty()).then(|| r.to_string());
+        self
+    }
+}
+
+/// The lint result of one file.
+#[derive(Clone, Debug, Serialize)]
+pub struct FileReport {
+    pub file: String,
+    /// `ckl`, `cklb` or `xccdf-results`; `None` when it could not be told.
+    pub format: Option<&'static str>,
+    pub findings: Vec<Finding>,
+}
+
+impl FileReport {
+    pub fn errors(&self) -> usize {
+        self.count(Level::Error)
+    }
+
+    pub fn warnings(&self) -> usize {
+        self.count(Level::Warning)
+    }
+
+    fn count(&self, level: Level) -> usize {
+        self.findings.iter().filter(|f| f.level == level).count()
+    }
+}
+
+/// Codes that mean the file could not be read at all; a parse failure adds
+/// no second finding when the raw check already named one of these.
+const FATAL: [&str; 3] = ["unreadable", "encoding", "broken-entity"];
+
+/// STIG Manager and Excel (eMASS's spreadsheets) keep at most this many
+/// characters of a text field; STIG Manager cuts longer ones on import.
+pub const MAX_TEXT: usize = 32_767;
+
+/// STIG Manager refuses a host name longer than this.
+const MAX_HOST_NAME: usize = 255;
+
+/// Lints one file on disk. `file` in every finding is `path` as given.
+pub fn lint_path(path: &Path) -> FileReport {
+    let name = path.display().to_string();
+    match source::read_file(path) {
+        Ok(bytes) => lint_bytes(path, &bytes),
+        Err(e) => FileReport {
+            file: name.clone(),
+            format: None,
+            findings: vec![Finding {
+                file: name,
+                ..Finding::new(Level::Error, "unreadable", e.kind.to_string())
+            }],
+        },
+    }
+}
+
+/// Lints checklist bytes; `path` names the file in findings and helps tell
+/// the format.
+pub fn lint_bytes(path: &Path, bytes: &[u8]) -> FileReport {
+    let name = path.display().to_string();
+    let sniffed = Format::sniff(bytes).or_else(|| Format::from_path(path));
+    let mut findings = match sniffed {
+        Some(Format::Ckl) => crate::ckl::lint(bytes),
+        Some(Format::Cklb) => crate::cklb::lint(bytes),
+        Some(Format::XccdfResults) | None => Vec::new(),
+    };
+    let format = match source::parse_checklist(path, bytes) {
+        Ok(loaded) => {
+            findings.extend(check_model(&loaded.checklist));
+            Some(loaded.format)
+        }
+        Err(e) => {
+            // Nothing else matters until the file can be read: keep only
+            // the raw check's account of why, else the reader's.
+            findings.retain(|f| f.level == Level::Error && FATAL.contains(&f.code));
+            findings.truncate(1);
+            if findings.is_empty() {
+                findings.push(Finding::new(Level::Error, "unreadable", e.kind.to_string()));
+            }
+            sniffed
+        }
+    };
+    for f in &mut findings {
+        f.file.clone_from(&name);
+    }
+    FileReport {
+        file: name,
+        format: format.map(|f| match f {
+            Format::Ckl => "ckl",
+            Format::Cklb => "cklb",
+            Format::XccdfResults => "xccdf-results",
+        }),
+        findings,
+    }
+}
+
+/// Lints `paths` on `workers` threads; reports come back in path order.
+/// Reports are small, so all of them are kept.
+pub fn lint_paths(paths: &[PathBuf], workers: usize) -> Vec<FileReport> {
+    let workers = workers.clamp(1, paths.len().max(1));
+    let next = AtomicUsize::new(0);
+    let done: Mutex<Vec<Option<FileReport>>> = Mutex::new(vec![None; paths.len()]);
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(path) = paths.get(i) else { break };
+                    let report = lint_path(path);
+                    done.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(report);
+                }
+            });
+        }
+    });
+    done.into_inner()
+        .unwrap_or_else(|e| e.into_inner())
+        .into_iter()
+        .flatten()
+        .collect()
+}
+
+/// The checks that need only the parsed checklist, whatever its format.
+pub fn check_model(c: &Checklist) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let host = c.asset.host_name.trim();
+    if host.is_empty() {
+        // STIG Manager refuses the file ("No host_name in ASSET"); eMASS
+        // cannot tie the results to an asset.
+        out.push(Finding::new(
+            Level::Error,
+            "empty-host-name",
+            "the host name is empty: STIG Manager refuses the file and eMASS cannot match the asset",
+        ));
+    } else if host.chars().count() > MAX_HOST_NAME {
+        out.push(Finding::new(
+            Level::Error,
+            "host-name-too-long",
+            format!(
+                "the host name has {} characters; STIG Manager refuses more than {MAX_HOST_NAME}",
+                host.chars().count()
+            ),
+        ));
+    }
+    // Rules by (benchmark, rule id) over the whole file: the same STIG
+    // listed twice is as much a duplicate as a VULN repeated in one.
+    let mut times: HashMap<(&str, &str), usize> = HashMap::new();
+    for s in &c.stigs {
+        for r in &s.rules {
+            *times
+                .entry((s.info.stig_id.trim(), r.rule.rule_id.trim()))
+                .or_insert(0) += 1;
+        }
+    }
+    for stig in &c.stigs {
+        check_stig(stig, &mut times, &mut out);
+    }
+    out
+}
+
+/// `times` counts each (benchmark, rule id) in the file; a duplicate is
+/// reported once, at its first place, and then taken out.
+fn check_stig<'a>(
+    stig: &'a StigChecklist,
+    times: &mut HashMap<(&'a str, &'a str), usize>,
+    out: &mut Vec<Finding>,
+) {
+    let id = stig.info.stig_id.trim();
+    if id.is_empty() {
+        // STIG Manager matches reviews to a benchmark by this id and skips
+        // (or refuses) a STIG without one.
+        out.push(Finding::new(
+            Level::Error,
+            "empty-stig-id",
+            format!(
+                "a STIG ('{}', {} rules) has no benchmark id: STIG Manager cannot match it",
+                stig.info.title,
+                stig.rules.len()
+            ),
+        ));
+    }
+    check_release_info(stig, out);
+    for r in &stig.rules {
+        let at = |f: Finding| f.stig(id).rule(&r.rule.rule_id, &r.rule.vuln_id);
+        let rule_id = r.rule.rule_id.trim();
+        if rule_id.is_empty() {
+            out.push(at(Finding::new(
+                Level::Error,
+                "missing-rule-id",
+                "the rule has no rule id: STIG Manager drops its review",
+            )));
+        } else if let Some(n) = times.remove(&(id, rule_id)).filter(|&n| n > 1) {
+            out.push(at(Finding::new(
+                Level::Error,
+                "duplicate-rule",
+                format!(
+                    "the rule appears {n} times: importers keep one of its reviews and drop the others"
+                ),
+            )));
+        }
+        let review = &r.review;
+        for (field, text) in [
+            ("finding details", &review.finding_details),
+            ("comments", &review.comments),
+            ("severity justification", &review.severity_justification),
+        ] {
+            // Excel counts UTF-16 units, and so does STIG Manager (JavaScript).
+            let len = text.encode_utf16().count();
+            if len > MAX_TEXT {
+                out.push(at(Finding::new(
+                    Level::Error,
+                    "text-too-long",
+                    format!("{field} has {len} characters; STIG Manager and eMASS keep {MAX_TEXT}"),
+                )));
+            }
+        }
+        if review.status == Status::Open && review.finding_details.trim().is_empty() {
+            out.push(at(Finding::new(
+                Level::Warning,
+                "open-without-details",
+                "Open with no finding details: STIG Manager imports it but will not submit it, and assessors ask for the evidence",
+            )));
+        }
+        if review.severity_override.is_some() && review.severity_justification.trim().is_empty() {
+            out.push(at(Finding::new(
+                Level::Error,
+                "override-without-justification",
+                "severity override without a justification: DISA requires one, and STIG Viewer will not record an override without it",
+            )));
+        }
+    }
+}
+
+/// STIG Manager takes the revision from `Release: <n> ` in the release
+/// info; without it the reviews land on whatever revision it holds as
+/// current. The file is read, so this is a warning.
+fn check_release_info(stig: &StigChecklist, out: &mut Vec<Finding>) {
+    let info = stig.info.release_info.trim();
+    let problem = if info.is_empty() {
+        "no release info"
+    } else if release_number(info).is_none() {
+        "placeholder release info"
+    } else {
+        return;
+    };
+    out.push(
+        Finding::new(
+            Level::Warning,
+            "placeholder-release-info",
+            format!(
+                "{problem} ('{info}'): STIG Manager cannot tell the STIG's revision and files the reviews under its current one; expected 'Release: N Benchmark Date: D MMM YYYY'"
+            ),
+        )
+        .stig(stig.info.stig_id.trim()),
+    );
+}
+
+/// The release number as STIG Manager reads it: `Release:`, spaces, a
+/// number, then white space (so `Release: 13` alone has none).
+fn release_number(info: &str) -> Option<&str> {
+    let rest = info.strip_prefix("Release:")?.trim_start();
+    let end = rest.find(char::is_whitespace)?;
+    let n = &rest[..end];
+    (!n.is_empty() && n.chars().all(|c| c.is_ascii_digit())).then_some(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn release_number_needs_a_number_and_what_follows() {
+        assert_eq!(
+            release_number("Release: 3 Benchmark Date: 24 Apr 2024"),
+            Some("3")
+        );
+        assert_eq!(release_number("Release: 13"), None);
+        assert_eq!(release_number("Release: x Benchmark Date: 1"), None);
+        assert_eq!(release_number(""), None);
+    }
+
+    #[test]
+    fn text_length_counts_utf16_units() {
+        let mut c = Checklist::default();
+        c.asset.host_name = "h".into();
+        let mut stig = StigChecklist::default();
+        stig.info.stig_id = "X_STIG".into();
+        stig.info.release_info = "Release: 1 Benchmark Date: 1 Jan 2024".into();
+        let mut r = crate::model::ChecklistRule::default();
+        r.rule.rule_id = "SV-1r1_rule".into();
+        // 16,384 astral characters are 32,768 UTF-16 units.
+        r.review.comments = "\u{1F600}".repeat(16_384);
+        stig.rules.push(r);
+        c.stigs.push(stig);
+        let f = check_model(&c);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].code, "text-too-long");
+        assert_eq!(f[0].stig.as_deref(), Some("X_STIG"));
+        assert_eq!(f[0].rule.as_deref(), Some("SV-1r1_rule"));
+    }
+}
