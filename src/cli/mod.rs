@@ -8,6 +8,7 @@ mod checklist;
 mod collect;
 mod convert;
 mod diff;
+mod export;
 mod merge;
 mod show;
 mod upgrade;
@@ -40,6 +41,8 @@ enum Command {
     Diff(diff::Args),
     /// Judge an evidence bundle against the MKE STIG and write checklists.
     Evaluate(Box<verdict::EvaluateArgs>),
+    /// Export checklists as XCCDF results, STIG Viewer CSV or an eMASS POA&M draft.
+    Export(export::Args),
     /// Collect, then evaluate: evidence, CKL, CKLB and a summary in one folder.
     Scan(Box<verdict::ScanArgs>),
     /// Combine checklists of one asset into one, by a stated precedence.
@@ -104,6 +107,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Collect(a) => collect::run(*a),
         Command::Convert(a) => convert::run(a),
         Command::Evaluate(a) => verdict::evaluate(*a),
+        Command::Export(a) => export::run(a),
         Command::Scan(a) => verdict::scan(*a),
         Command::Merge(a) => merge::run(a),
         Command::Show(a) => show::run(a),
