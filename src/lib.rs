@@ -17,6 +17,7 @@ pub mod collect;
 pub mod diff;
 pub mod evaluate;
 pub mod evidence;
+pub mod export;
 pub mod lint;
 pub mod merge;
 pub mod model;

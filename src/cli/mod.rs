@@ -9,6 +9,7 @@ mod checklist;
 mod collect;
 mod convert;
 mod diff;
+mod export;
 mod lint;
 mod merge;
 mod report;
@@ -45,6 +46,8 @@ enum Command {
     Diff(diff::Args),
     /// Judge an evidence bundle against the MKE STIG and write checklists.
     Evaluate(Box<verdict::EvaluateArgs>),
+    /// Export checklists as XCCDF results, STIG Viewer CSV or an eMASS POA&M draft.
+    Export(export::Args),
     /// Collect, then evaluate: evidence, CKL, CKLB and a summary in one folder.
     Scan(Box<verdict::ScanArgs>),
     /// Check checklists for what eMASS, STIG Viewer or STIG Manager reject or misread (exit 1 on errors).
@@ -114,6 +117,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Collect(a) => collect::run(*a),
         Command::Convert(a) => convert::run(a),
         Command::Evaluate(a) => verdict::evaluate(*a),
+        Command::Export(a) => export::run(a),
         Command::Scan(a) => verdict::scan(*a),
         Command::Merge(a) => merge::run(a),
         Command::Report(a) => report::run(a),

@@ -63,6 +63,9 @@ pub(super) enum Producer {
     /// A STIG Manager export: people's reviews, except those carrying an
     /// `sm:resultEngine`.
     StigManager,
+    /// stigkit's own export: like STIG Manager's, and its `notchecked` is
+    /// how it writes Not_Reviewed, so the word needs no note.
+    Stigkit,
     /// A scanner or script (SCC, OpenSCAP, Evaluate-STIG…).
     Tool,
 }
@@ -119,7 +122,7 @@ pub(super) fn engine(
             product: display_product(&e.product),
             version: e.version.clone(),
         }),
-        None if producer == Producer::StigManager => None,
+        None if producer != Producer::Tool => None,
         // No test-system names no tool; STIGQter, which writes none,
         // exports its users' reviews.
         None if tool.0.is_empty() => None,

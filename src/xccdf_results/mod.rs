@@ -1,4 +1,4 @@
-//! XCCDF results (`TestResult`), read only: DISA SCC, OpenSCAP, STIG
+//! XCCDF results (`TestResult`): read from DISA SCC, OpenSCAP, STIG
 //! Manager's XCCDF export (with its `sm:` review fields and result
 //! engines), Evaluate-STIG, STIGQter. XCCDF 1.1 and 1.2, prefixed or not.
 //!
@@ -24,9 +24,15 @@
 //! and `target-facts`; facts with no asset field, and what the TestResult
 //! says about the run (tool, times, profile, identity), go into the target
 //! comment. See [`map::asset`].
+//!
+//! Written by [`write`]: one STIG of a checklist per file, read back by
+//! this reader review for review.
 
 mod map;
 mod parse;
+mod write;
+
+pub use write::{STIGKIT_NS, WRITTEN, result_word, write};
 
 use crate::model::{
     Benchmark, Checklist, ChecklistRule, Engine, Passthrough, Review, Rule, RuleRecord, Severity,
@@ -51,6 +57,10 @@ pub enum Error {
         "an XCCDF benchmark without results (no <TestResult>), not a checklist; a blank checklist is made from it with `checklist new --benchmark`"
     )]
     NoTestResult,
+    /// Writing: XCCDF results need a `<target>`, and STIG Manager refuses
+    /// a file without one.
+    #[error("the checklist names no host, and XCCDF results need one (<target>)")]
+    NoTarget,
 }
 
 /// Whether `bytes` look like XCCDF (a `Benchmark` or `TestResult` root);
@@ -116,6 +126,9 @@ pub fn read(bytes: &[u8], file_name: &str, warnings: &mut Vec<String>) -> Result
         || metadata
             .iter()
             .any(|(k, v)| k == "publisher" && v.starts_with("STIG Manager"));
+    let from_stigkit = metadata
+        .iter()
+        .any(|(k, v)| k == "publisher" && v == write::PUBLISHER);
 
     let (asset, kept_facts) = map::asset(&results[0]);
     let mut checklist = Checklist {
@@ -133,7 +146,9 @@ pub fn read(bytes: &[u8], file_name: &str, warnings: &mut Vec<String>) -> Result
             ));
         }
         let tool = map::test_system(&tr.test_system);
-        let producer = if from_stig_manager || tool.0 == "STIG Manager" {
+        let producer = if from_stigkit {
+            map::Producer::Stigkit
+        } else if from_stig_manager || tool.0 == "STIG Manager" {
             map::Producer::StigManager
         } else {
             map::Producer::Tool
@@ -270,7 +285,7 @@ fn stig(
             let (review, engine) = if rrs.is_empty() {
                 (Review::default(), None)
             } else {
-                let review = review_of(&rule, defined, rrs, warnings);
+                let review = review_of(&rule, defined, rrs, producer, warnings);
                 let engines: Vec<Option<Engine>> = rrs
                     .iter()
                     .map(|rr| map::engine(producer, tool, rr))
@@ -341,6 +356,7 @@ fn review_of(
     rule: &Rule,
     defined: bool,
     rrs: &[&RuleResult],
+    producer: map::Producer,
     warnings: &mut Vec<String>,
 ) -> Review {
     let statuses: Vec<Status> = rrs
@@ -389,7 +405,8 @@ fn review_of(
             details.push([head, detail].join("\n").trim_end().to_string());
         } else {
             details.push(detail);
-            if !map::status_tells(&rr.result) || !instances.is_empty() {
+            let own_word = producer == map::Producer::Stigkit && rr.result == "notchecked";
+            if (!map::status_tells(&rr.result) && !own_word) || !instances.is_empty() {
                 details.push(format!("XCCDF result: {word}{instances}"));
             }
         }
@@ -408,6 +425,13 @@ fn review_of(
         severity_override,
         severity_justification: severity_override
             .map(|s| {
+                if let Some(j) = rrs
+                    .iter()
+                    .find_map(|rr| rr.severity_justification.as_deref().map(tidy))
+                    .filter(|j| !j.is_empty())
+                {
+                    return j;
+                }
                 format!(
                     "The XCCDF result gives severity {s}; the rule has {}.",
                     rule.severity

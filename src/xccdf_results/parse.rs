@@ -58,6 +58,8 @@ pub(super) struct RuleResult {
     /// STIG Manager's `sm:detail` and `sm:comment` inside `check-content`.
     pub detail: Option<String>,
     pub comment: Option<String>,
+    /// stigkit's `severity-justification` beside them.
+    pub severity_justification: Option<String>,
     /// STIG Manager's `sm:resultEngine` inside `check-content`.
     pub engine: Option<ResultEngine>,
 }
@@ -247,6 +249,7 @@ fn read_check(
             match part.name.as_ref() {
                 "detail" => rr.detail = Some(input.text(&part)?),
                 "comment" => rr.comment = Some(input.text(&part)?),
+                "severity-justification" => rr.severity_justification = Some(input.text(&part)?),
                 "resultEngine" => rr.engine = Some(read_engine(input, &part)?),
                 _ => input.skip(&part)?,
             }
