@@ -1,10 +1,12 @@
 //! A fleet: 1,000 checklists of the RHEL 8 V1R3 STIG (379 rules each) with
 //! random statuses and texts, all for one host.
 //!
-//! Target (issue 5): `stigkit show --json` over all of them, and `stigkit
-//! merge` of all of them as passes into one checklist, each within 5 s and
-//! 300 MB peak memory on the 2-core CI machine. (STIG Manager's parser alone
-//! takes 135 s to read the same files.)
+//! Targets: `stigkit show --json` over all of them, and `stigkit merge` of
+//! all of them as passes into one checklist, each within 5 s and 300 MB peak
+//! memory on the 2-core CI machine (issue 5; STIG Manager's parser alone
+//! takes 135 s to read the same files). A fleet report of all of them
+//! renders in under 5 s (issue 6): `stigkit report` writing the page, and
+//! headless Chromium loading and painting it.
 //!
 //! Whole processes are timed with criterion (10 samples) and their peak
 //! resident memory read from GNU time.
@@ -140,6 +142,44 @@ fn merge(files: &[PathBuf], out: &Path) -> Command {
     c
 }
 
+fn report(files: &[PathBuf], out: &Path) -> Command {
+    let mut c = command(&["report", "--force", "-o", out.to_str().unwrap()], files);
+    c.stderr(std::process::Stdio::null());
+    c
+}
+
+/// Headless Chromium painting `page` into a screenshot, as
+/// tests/report_browser.rs runs it; `None` without Chromium.
+fn chromium(page: &Path, profile: &Path) -> Option<Command> {
+    let exe = std::env::var_os("STIGKIT_CHROMIUM")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
+    if !exe.exists() {
+        return None;
+    }
+    let mut c = Command::new(exe);
+    c.args([
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1280,1000",
+    ])
+    .arg(format!("--user-data-dir={}", profile.display()))
+    .arg(format!(
+        "--screenshot={}",
+        page.with_extension("png").display()
+    ))
+    .arg(format!("file://{}", page.display()))
+    .stdout(std::process::Stdio::null())
+    .stderr(std::process::Stdio::null());
+    Some(c)
+}
+
 /// Peak resident memory of `cmd` in KiB, from GNU time.
 fn peak_rss_kib(cmd: &Command) -> Option<u64> {
     let time = Path::new("/usr/bin/time");
@@ -188,8 +228,33 @@ fn fleet(c: &mut Criterion) {
     g.bench_function("merge", |b| {
         b.iter(|| assert!(merge(&files, &out).status().unwrap().success()))
     });
+    let page = dir.path().join("fleet-report.html");
+    g.bench_function("report_html", |b| {
+        b.iter(|| assert!(report(&files, &page).status().unwrap().success()))
+    });
+    let profile = dir.path().join("chromium-profile");
+    match chromium(&page, &profile) {
+        Some(_) => g.bench_function("report_chromium_paint", |b| {
+            b.iter(|| {
+                let mut c = chromium(&page, &profile).unwrap();
+                assert!(c.status().unwrap().success())
+            })
+        }),
+        None => {
+            println!("fleet_1000x379/report_chromium_paint: not measured (no Chromium)");
+            &mut g
+        }
+    };
     g.finish();
-    for (name, cmd) in [("show_json", show(&files)), ("merge", merge(&files, &out))] {
+    println!(
+        "fleet_1000x379/report_html: page {:.1} MB",
+        page.metadata().unwrap().len() as f64 / 1e6
+    );
+    for (name, cmd) in [
+        ("show_json", show(&files)),
+        ("merge", merge(&files, &out)),
+        ("report_html", report(&files, &page)),
+    ] {
         match peak_rss_kib(&cmd) {
             Some(k) => println!(
                 "fleet_1000x379/{name}: peak RSS {:.0} MB (target 300 MB)",
