@@ -11,6 +11,9 @@
 //! Whole processes are timed with criterion (10 samples) and their peak
 //! resident memory read from GNU time.
 
+#[path = "../tests/common/mod.rs"]
+mod common;
+
 use criterion::{Criterion, criterion_group};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -76,19 +79,10 @@ fn sentence(rng: &mut Rng, words: u64) -> String {
     s
 }
 
-fn corpus_file(rel: &str) -> PathBuf {
-    let corpus = std::env::var_os("STIGKIT_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data"));
-    let p = corpus.join(rel);
-    assert!(p.exists(), "corpus missing: {}", p.display());
-    p
-}
-
 /// Writes the fleet into `dir`; returns the files in pass order.
 fn generate(dir: &Path) -> Vec<PathBuf> {
     let bench = source::load_benchmark(
-        &corpus_file("xccdf/U_RHEL_8_STIG_V1R3_Manual-xccdf.xml"),
+        &common::data("xccdf/U_RHEL_8_STIG_V1R3_Manual-xccdf.xml"),
         None,
     )
     .unwrap();
@@ -151,32 +145,16 @@ fn report(files: &[PathBuf], out: &Path) -> Command {
 /// Headless Chromium painting `page` into a screenshot, as
 /// tests/report_browser.rs runs it; `None` without Chromium.
 fn chromium(page: &Path, profile: &Path) -> Option<Command> {
-    let exe = std::env::var_os("STIGKIT_CHROMIUM")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
-    if !exe.exists() {
-        return None;
-    }
-    let mut c = Command::new(exe);
-    c.args([
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--window-size=1280,1000",
-    ])
-    .arg(format!("--user-data-dir={}", profile.display()))
-    .arg(format!(
-        "--screenshot={}",
-        page.with_extension("png").display()
-    ))
-    .arg(format!("file://{}", page.display()))
-    .stdout(std::process::Stdio::null())
-    .stderr(std::process::Stdio::null());
+    let mut c = Command::new(common::chromium_path()?);
+    c.args(common::CHROMIUM_FLAGS)
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg(format!(
+            "--screenshot={}",
+            page.with_extension("png").display()
+        ))
+        .arg(format!("file://{}", page.display()))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
     Some(c)
 }
 

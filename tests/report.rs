@@ -4,24 +4,8 @@
 
 mod common;
 
-use common::{data, run, run_ok, tempdir};
-use std::path::{Path, PathBuf};
-
-/// A filled MKE checklist from the sample evidence (30 Open, 1 CAT I).
-fn evaluated(dir: &Path) -> PathBuf {
-    let out = dir.join("mke.ckl");
-    run_ok(&[
-        "evaluate",
-        "--evidence",
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("samples/evidence")
-            .to_str()
-            .unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-    ]);
-    out
-}
+use common::{data, evaluated_sample, run, run_ok, tempdir};
+use std::path::Path;
 
 fn show(files: &[&Path]) -> serde_json::Value {
     let mut args = vec!["show", "--json"];
@@ -52,7 +36,7 @@ fn by_id<'a>(html: &'a str, id: &str) -> &'a str {
 #[test]
 fn the_page_shows_the_counts_show_reports_and_open_cat_i_first() {
     let dir = tempdir();
-    let ckl = evaluated(dir.path());
+    let ckl = evaluated_sample(dir.path());
     let html = report(&[&ckl], &dir.path().join("r.html"), &[]);
     let totals = &show(&[&ckl])["totals"];
     for (id, value) in [
@@ -96,7 +80,7 @@ fn the_page_shows_the_counts_show_reports_and_open_cat_i_first() {
 #[test]
 fn the_page_is_self_contained() {
     let dir = tempdir();
-    let ckl = evaluated(dir.path());
+    let ckl = evaluated_sample(dir.path());
     let html = report(&[&ckl], &dir.path().join("r.html"), &[]);
     assert!(html.contains(
         "content=\"default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\""
@@ -109,7 +93,7 @@ fn the_page_is_self_contained() {
 #[test]
 fn every_text_is_escaped_in_html_and_markdown() {
     let dir = tempdir();
-    let ckl = evaluated(dir.path());
+    let ckl = evaluated_sample(dir.path());
     // A finding detail that is markup, and a pipe that would split a
     // Markdown table cell.
     let text = std::fs::read_to_string(&ckl).unwrap();
@@ -146,7 +130,7 @@ fn every_text_is_escaped_in_html_and_markdown() {
 #[test]
 fn markdown_gives_the_counts_and_the_open_findings() {
     let dir = tempdir();
-    let ckl = evaluated(dir.path());
+    let ckl = evaluated_sample(dir.path());
     let md = report(&[&ckl], &dir.path().join("r.md"), &[]);
     assert!(md.starts_with("# STIG report: mke-mgr-1\n"));
     assert!(md.contains("30 Open (1 CAT I), 11 Not_Reviewed, 75% of 44 rules reviewed."));
@@ -167,7 +151,7 @@ fn markdown_gives_the_counts_and_the_open_findings() {
 #[test]
 fn a_fleet_report_ranks_assets_and_rules_across_the_fleet() {
     let dir = tempdir();
-    let ckl = evaluated(dir.path());
+    let ckl = evaluated_sample(dir.path());
     let multi = data("ckl/smcm/Asset_a-multi-stig.ckl");
     let three = data("ckl/saf/three_stig_checklist.ckl");
     let files = [three.as_path(), multi.as_path(), ckl.as_path()];
@@ -206,7 +190,7 @@ fn a_fleet_report_ranks_assets_and_rules_across_the_fleet() {
 #[test]
 fn bad_inputs_fail_on_one_line_and_write_nothing() {
     let dir = tempdir();
-    let ckl = evaluated(dir.path());
+    let ckl = evaluated_sample(dir.path());
     let out = dir.path().join("r.pdf");
     let o = run(&["report", ckl.to_str().unwrap(), "-o", out.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));

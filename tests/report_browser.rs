@@ -4,20 +4,13 @@
 
 mod common;
 
-use common::{data, run_ok, tempdir};
+use common::{CHROMIUM_FLAGS, data, evaluated_sample, run_ok, tempdir};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn chromium() -> PathBuf {
-    let p = std::env::var_os("STIGKIT_CHROMIUM")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
-    assert!(
-        p.exists(),
-        "Chromium not found at {} (apt-get install chromium, or set STIGKIT_CHROMIUM)",
-        p.display()
-    );
-    p
+    common::chromium_path()
+        .expect("Chromium not found (apt-get install chromium, or set STIGKIT_CHROMIUM)")
 }
 
 /// Runs headless Chromium on `page` with `mode` (`--dump-dom` or
@@ -25,21 +18,10 @@ fn chromium() -> PathBuf {
 fn browse(page: &Path, mode: &str) -> (String, Vec<String>) {
     let profile = tempdir();
     let out = Command::new(chromium())
+        .args(CHROMIUM_FLAGS)
         .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            // The machine's network is closed; background fetches would
-            // only add noise.
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--hide-scrollbars",
             "--enable-logging=stderr",
             "--v=0",
-            "--window-size=1280,1000",
             "--virtual-time-budget=3000",
         ])
         .arg(format!("--user-data-dir={}", profile.path().display()))
@@ -88,21 +70,6 @@ fn screenshot(page: &Path) -> (Image, Vec<String>) {
     )
 }
 
-fn evaluated(dir: &Path) -> PathBuf {
-    let out = dir.join("mke.ckl");
-    run_ok(&[
-        "evaluate",
-        "--evidence",
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("samples/evidence")
-            .to_str()
-            .unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-    ]);
-    out
-}
-
 fn report(files: &[&Path], out: &Path) {
     let mut args = vec!["report"];
     args.extend(files.iter().map(|f| f.to_str().unwrap()));
@@ -132,7 +99,7 @@ fn the_harness_sees_console_errors_and_blocked_requests() {
 #[test]
 fn the_report_loads_without_console_errors_and_runs_its_script() {
     let dir = tempdir();
-    let ckl = evaluated(dir.path());
+    let ckl = evaluated_sample(dir.path());
     let multi = data("ckl/smcm/Asset_a-multi-stig.ckl");
     for (name, files) in [
         ("one.html", vec![ckl.as_path()]),
@@ -151,7 +118,7 @@ fn the_report_loads_without_console_errors_and_runs_its_script() {
 #[test]
 fn the_screenshot_is_not_blank_and_paints_the_summary_numbers() {
     let dir = tempdir();
-    let ckl = evaluated(dir.path());
+    let ckl = evaluated_sample(dir.path());
     let page = dir.path().join("r.html");
     report(&[&ckl], &page);
     let (shot, console) = screenshot(&page);

@@ -118,3 +118,43 @@ pub fn run_ok(args: &[&str]) -> Output {
 pub fn tempdir() -> tempfile::TempDir {
     tempfile::tempdir().expect("temp dir")
 }
+
+/// A filled MKE checklist (30 Open, 1 CAT I), judged from the sample
+/// evidence bundle into `dir/mke.ckl`.
+pub fn evaluated_sample(dir: &Path) -> PathBuf {
+    let out = dir.join("mke.ckl");
+    run_ok(&[
+        "evaluate",
+        "--evidence",
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("samples/evidence")
+            .to_str()
+            .unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    out
+}
+
+/// Debian's Chromium (`STIGKIT_CHROMIUM` names another), if installed.
+pub fn chromium_path() -> Option<PathBuf> {
+    let p = std::env::var_os("STIGKIT_CHROMIUM")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
+    p.exists().then_some(p)
+}
+
+/// How tests and benches run Chromium: headless, and quiet on this
+/// machine's closed network (background fetches would only add noise).
+pub const CHROMIUM_FLAGS: &[&str] = &[
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+    "--window-size=1280,1000",
+];
