@@ -232,10 +232,13 @@ fn read_rule(
     let status = match Status::parse_lenient(&r.status) {
         Some(s) => s,
         None => {
-            warnings.push(format!(
-                "{rule_id}: status '{}' read as not_reviewed",
-                r.status
-            ));
+            // Name the rule by what it has: a rule id, else its group.
+            let who = if rule_id.is_empty() {
+                format!("rule of group '{}'", r.group_id)
+            } else {
+                rule_id.clone()
+            };
+            warnings.push(format!("{who}: status '{}' read as not_reviewed", r.status));
             Status::NotReviewed
         }
     };
