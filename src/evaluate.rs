@@ -10,7 +10,8 @@ use crate::checks::answers::{Answers, Decision};
 use crate::checks::{Facts, Outcome, Policy, registry};
 use crate::evidence::Evidence;
 use crate::model::{
-    Asset, Benchmark, Checklist, Severity, Status, Summary, marker_line, stigkit_engine,
+    Asset, Benchmark, Checklist, MAX_TEXT, Severity, Status, Summary, marker_line, stigkit_engine,
+    text_len,
 };
 use crate::report::Templates;
 use chrono::NaiveDate;
@@ -55,13 +56,13 @@ pub struct Evaluation {
     pub notes: Vec<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Clone, Serialize)]
 struct SourceView {
     request: String,
     status: Option<u16>,
 }
 
-#[derive(Serialize)]
+#[derive(Clone, Serialize)]
 struct AnswerView<'a> {
     applied: bool,
     reason: String,
@@ -74,12 +75,12 @@ struct AnswerView<'a> {
     source: &'a str,
 }
 
-#[derive(Serialize)]
+#[derive(Clone, Serialize)]
 struct AutomatedView {
     status: String,
 }
 
-#[derive(Serialize)]
+#[derive(Clone, Serialize)]
 struct RuleView<'a> {
     requirement: &'a str,
     outcome: &'a Outcome,
@@ -189,11 +190,7 @@ pub fn evaluate(i: Inputs<'_>) -> Result<Evaluation, minijinja::Error> {
             tool: tool.clone(),
         };
         rule.review.status = status;
-        rule.review.finding_details = i
-            .templates
-            .render("finding_details.txt.j2", &view)?
-            .trim_end()
-            .to_string();
+        rule.review.finding_details = finding_details(i.templates, &view)?;
         rule.review.comments = i
             .templates
             .render("comments.txt.j2", &view)?
@@ -235,6 +232,46 @@ pub fn evaluate(i: Inputs<'_>) -> Result<Evaluation, minijinja::Error> {
         results,
         notes,
     })
+}
+
+/// Renders the finding details. When they would pass [`MAX_TEXT`], where
+/// STIG Manager cuts silently, as many evidence lines are kept as fit, and a
+/// last line says how many more the evidence bundle holds. An answer's text
+/// is never cut: what a person wrote stays whole (and `lint` flags it).
+fn finding_details(templates: &Templates, view: &RuleView<'_>) -> Result<String, minijinja::Error> {
+    let render = |v: &RuleView<'_>| {
+        templates
+            .render("finding_details.txt.j2", v)
+            .map(|t| t.trim_end().to_string())
+    };
+    let full = render(view)?;
+    let total = view.outcome.evidence.len();
+    if text_len(&full) <= MAX_TEXT || total == 0 {
+        return Ok(full);
+    }
+    let with = |keep: usize| -> Result<String, minijinja::Error> {
+        let mut outcome = view.outcome.clone();
+        outcome.evidence.truncate(keep);
+        outcome.evidence.push(format!(
+            "… and {} more evidence lines, in the evidence bundle: finding details stop at {MAX_TEXT} characters, the most STIG Manager and eMASS keep.",
+            total - keep
+        ));
+        let mut v = view.clone();
+        v.outcome = &outcome;
+        render(&v)
+    };
+    // The most lines that fit, by bisection: rendering is cheap, and lines
+    // differ in length.
+    let (mut lo, mut hi) = (0, total - 1);
+    while lo < hi {
+        let mid = (lo + hi).div_ceil(2);
+        if text_len(&with(mid)?) <= MAX_TEXT {
+            lo = mid;
+        } else {
+            hi = mid - 1;
+        }
+    }
+    with(lo)
 }
 
 /// CKL spelling of a status, as reviewers know it.

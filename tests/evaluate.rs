@@ -406,3 +406,99 @@ fn finding_details_show_evidence_source_and_tool() {
     assert_eq!(reviews(&load(&again)), r);
     oracle_strict(&[out]);
 }
+
+/// Copies a bundle folder, recursively.
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let p = e.unwrap().path();
+        let dest = to.join(p.file_name().unwrap());
+        if p.is_dir() {
+            copy_dir(&p, &dest);
+        } else {
+            std::fs::copy(&p, &dest).unwrap();
+        }
+    }
+}
+
+#[test]
+fn long_evidence_is_cut_to_fit_with_the_rest_counted() {
+    // 2,000 user services in the default namespace: V-260905 lists each one,
+    // far past the 32,767 characters STIG Manager keeps.
+    let dir = tempdir();
+    let bundle = dir.path().join("evidence");
+    copy_dir(&sample_evidence(), &bundle);
+    let services = bundle.join("kube/services.json");
+    let mut list: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&services).unwrap()).unwrap();
+    // The check lists the services of default and kube-system.
+    let before = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| {
+            ["default", "kube-system"].contains(&i["metadata"]["namespace"].as_str().unwrap())
+        })
+        .count();
+    for n in 0..2_000 {
+        list["items"].as_array_mut().unwrap().push(serde_json::json!({
+            "metadata": {"name": format!("team-app-{n:04}"), "namespace": "default"},
+            "spec": {"type": "NodePort", "ports": [{"port": 8080, "nodePort": 30000 + n % 2000}]}
+        }));
+    }
+    let body = serde_json::to_vec_pretty(&list).unwrap();
+    std::fs::write(&services, &body).unwrap();
+    // The bundle is verified on reading: record the new file's hash.
+    let manifest_path = bundle.join("manifest.json");
+    let mut manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&manifest_path).unwrap()).unwrap();
+    for call in manifest["calls"].as_array_mut().unwrap() {
+        if call["file"] == "kube/services.json" {
+            call["sha256"] = stigkit::evidence::sha256_hex(&body).into();
+            call["bytes"] = body.len().into();
+        }
+    }
+    std::fs::write(
+        &manifest_path,
+        serde_json::to_vec_pretty(&manifest).unwrap(),
+    )
+    .unwrap();
+
+    let out = dir.path().join("big.ckl");
+    let o = run(&["evaluate", "--evidence", s(&bundle), "-o", s(&out)]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let r = reviews(&load(&out));
+    let (status, details, _) = &r["V-260905"];
+    assert_eq!(*status, Status::Open);
+    let len = details.encode_utf16().count();
+    assert!(len <= 32_767, "{len} characters");
+    // Nearly full: the cut keeps as many lines as fit.
+    assert!(len > 32_000, "{len} characters");
+    assert!(details.contains(
+        "Services in default or kube-system that belong in a dedicated namespace: 2001."
+    ));
+    let shown = details
+        .lines()
+        .filter(|l| l.starts_with("- service "))
+        .count();
+    let more: usize = details
+        .lines()
+        .find_map(|l| l.strip_prefix("- … and "))
+        .and_then(|l| l.split(' ').next())
+        .expect("the count of lines not shown")
+        .parse()
+        .unwrap();
+    assert_eq!(shown + more, before + 2_000);
+    // What follows the evidence is whole: the source and the tool.
+    assert!(details.contains("Source: GET /api/v1/services (HTTP 200)"));
+    assert!(details.ends_with(concat!(
+        "Evaluated by stigkit ",
+        env!("CARGO_PKG_VERSION"),
+        "."
+    )));
+    // Short evidence elsewhere is untouched.
+    assert!(!r["V-260923"].1.contains("more evidence lines"));
+    oracle_strict(&[out.clone()]);
+    let lint = run(&["lint", s(&out)]);
+    assert_eq!(lint.status.code(), Some(0), "{}", stdout(&lint));
+}

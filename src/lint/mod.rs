@@ -106,9 +106,7 @@ impl FileReport {
 /// no second finding when the raw check already named one of these.
 const FATAL: [&str; 3] = ["unreadable", "encoding", "broken-entity"];
 
-/// STIG Manager and Excel (eMASS's spreadsheets) keep at most this many
-/// characters of a text field; STIG Manager cuts longer ones on import.
-pub const MAX_TEXT: usize = 32_767;
+pub use crate::model::MAX_TEXT;
 
 /// STIG Manager refuses a host name longer than this.
 const MAX_HOST_NAME: usize = 255;
@@ -278,8 +276,7 @@ fn check_stig<'a>(
             ("comments", &review.comments),
             ("severity justification", &review.severity_justification),
         ] {
-            // Excel counts UTF-16 units, and so does STIG Manager (JavaScript).
-            let len = text.encode_utf16().count();
+            let len = crate::model::text_len(text);
             if len > MAX_TEXT {
                 out.push(at(Finding::new(
                     Level::Error,

@@ -4,6 +4,15 @@ use super::{Benchmark, Rule, Severity, Status};
 use serde::Serialize;
 use uuid::Uuid;
 
+/// The longest text (finding details, comments) STIG Manager and Excel, and
+/// so eMASS's spreadsheets, keep; STIG Manager cuts longer ones on import.
+pub const MAX_TEXT: usize = 32_767;
+
+/// A text's length as those tools count it: UTF-16 units (JavaScript, Excel).
+pub fn text_len(text: &str) -> usize {
+    text.encode_utf16().count()
+}
+
 /// A filled (or blank) checklist, whatever file it came from.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Checklist {

@@ -16,8 +16,8 @@ pub use benchmark::{
     release_number, revision_label, sv_number,
 };
 pub use checklist::{
-    ASSET_TYPES, Asset, Checklist, ChecklistRule, Passthrough, ROLES, Review, RuleRecord,
-    StigChecklist, StigInfo, TECH_AREAS,
+    ASSET_TYPES, Asset, Checklist, ChecklistRule, MAX_TEXT, Passthrough, ROLES, Review, RuleRecord,
+    StigChecklist, StigInfo, TECH_AREAS, text_len,
 };
 pub use matching::{MatchKey, pair_rules};
 pub use provenance::{EVALUATE_STIG, Engine, decided_by, marker_line, merged_line, stigkit_engine};
