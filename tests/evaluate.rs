@@ -498,7 +498,7 @@ fn long_evidence_is_cut_to_fit_with_the_rest_counted() {
     )));
     // Short evidence elsewhere is untouched.
     assert!(!r["V-260923"].1.contains("more evidence lines"));
-    oracle_strict(&[out.clone()]);
+    oracle_strict(std::slice::from_ref(&out));
     let lint = run(&["lint", s(&out)]);
     assert_eq!(lint.status.code(), Some(0), "{}", stdout(&lint));
 }
