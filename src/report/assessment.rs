@@ -36,7 +36,7 @@ pub struct AssessmentReport {
     /// Share of rules with a reviewed status, in whole percent.
     pub reviewed_pct: u32,
     pub assets: Vec<AssetReport>,
-    /// For a fleet: the rules Open on the most assets, CAT I first.
+    /// For a fleet: the rules Open in the most checklists, CAT I first.
     pub top_open: Vec<FleetRule>,
 }
 
@@ -112,8 +112,9 @@ pub struct FleetRule {
     pub rule_id: String,
     pub title: String,
     pub category: &'static str,
-    pub hosts: usize,
-    /// Up to [`FLEET_HOSTS`] of them.
+    /// Checklists in which the rule is Open.
+    pub checklists: usize,
+    /// Their distinct host names (file names where none), up to [`FLEET_HOSTS`].
     pub examples: Vec<String>,
 }
 
@@ -291,7 +292,7 @@ impl AssessmentReport {
     }
 }
 
-/// Rules Open on the most assets, CAT I first.
+/// Rules Open in the most checklists, CAT I first.
 fn top_open(assets: &[AssetReport]) -> Vec<FleetRule> {
     let mut by_rule: HashMap<(&str, &str), FleetRule> = HashMap::new();
     for a in assets {
@@ -305,10 +306,10 @@ fn top_open(assets: &[AssetReport]) -> Vec<FleetRule> {
                         rule_id: r.rule_id.clone(),
                         title: r.title.clone(),
                         category: r.category,
-                        hosts: 0,
+                        checklists: 0,
                         examples: Vec::new(),
                     });
-                e.hosts += 1;
+                e.checklists += 1;
                 let host = if a.host_name.is_empty() {
                     &a.file
                 } else {
@@ -330,13 +331,13 @@ fn top_open(assets: &[AssetReport]) -> Vec<FleetRule> {
     rules.sort_by(|a, b| {
         (
             cat_rank(a.category),
-            std::cmp::Reverse(a.hosts),
+            std::cmp::Reverse(a.checklists),
             &a.stig_id,
             &a.vuln_id,
         )
             .cmp(&(
                 cat_rank(b.category),
-                std::cmp::Reverse(b.hosts),
+                std::cmp::Reverse(b.checklists),
                 &b.stig_id,
                 &b.vuln_id,
             ))
