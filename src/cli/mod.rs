@@ -48,14 +48,14 @@ enum Command {
     Evaluate(Box<verdict::EvaluateArgs>),
     /// Export checklists as XCCDF results, STIG Viewer CSV or an eMASS POA&M draft.
     Export(export::Args),
-    /// Collect, then evaluate: evidence, CKL, CKLB and a summary in one folder.
-    Scan(Box<verdict::ScanArgs>),
     /// Check checklists for what eMASS, STIG Viewer or STIG Manager reject or misread (exit 1 on errors).
     Lint(lint::Args),
     /// Combine checklists of one asset into one, by a stated precedence.
     Merge(merge::Args),
     /// A self-contained HTML page (or Markdown) of where assets stand.
     Report(report::Args),
+    /// Collect, then evaluate: evidence, CKL, CKLB and a summary in one folder.
+    Scan(Box<verdict::ScanArgs>),
     /// Count reviews per STIG by status and category.
     Show(show::Args),
     /// Carry a checklist's reviews to new releases of its STIGs.
