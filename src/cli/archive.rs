@@ -108,12 +108,30 @@ fn verify(a: VerifyArgs) -> anyhow::Result<Exit> {
     Ok(if v.ok() { Exit::Ok } else { Exit::Findings })
 }
 
-/// Who is making the archive, as the login environment says.
+/// Who is making the archive: the login environment, else (in containers
+/// and CI, where it is often unset) the account of this process's uid.
 fn user() -> String {
     ["USER", "LOGNAME", "USERNAME"]
         .iter()
         .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+        .or_else(account_of_uid)
         .unwrap_or_else(|| "unknown".into())
+}
+
+fn account_of_uid() -> Option<String> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let uid = status
+        .lines()
+        .find_map(|l| l.strip_prefix("Uid:"))?
+        .split_whitespace()
+        .next()?
+        .to_string();
+    let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
+    passwd.lines().find_map(|l| {
+        let mut f = l.split(':');
+        let name = f.next()?;
+        (f.nth(1)? == uid).then(|| name.to_string())
+    })
 }
 
 /// This machine's name.
