@@ -524,3 +524,104 @@ fn exit_codes_and_text_output() {
     );
     assert!(out.stdout.is_empty());
 }
+
+/// Runs `lint --json` against `benchmarks`; returns (exit code, findings).
+fn lint_against(files: &[PathBuf], benchmarks: &[PathBuf]) -> (i32, Vec<Value>) {
+    let mut cmd = stigkit();
+    cmd.arg("lint").arg("--json").args(files);
+    for b in benchmarks {
+        cmd.arg("--benchmark").arg(b);
+    }
+    let out = cmd.output().expect("running stigkit");
+    let v: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("no JSON ({e}): {}", String::from_utf8_lossy(&out.stderr)));
+    (
+        out.status.code().unwrap_or(-1),
+        v["findings"].as_array().unwrap().clone(),
+    )
+}
+
+#[test]
+fn against_a_benchmark_unknown_and_missing_rules_and_other_releases_are_found() {
+    let codes = ["unknown-rule", "missing-rule", "other-release"];
+    let judged = |f: &[Value]| -> Vec<Triple> {
+        triples(f)
+            .into_iter()
+            .filter(|t| codes.contains(&t.0.as_str()))
+            .collect()
+    };
+    // STIG Manager's multi-STIG checklist against two of its benchmarks
+    // (the third STIG has none given, so it is not judged): it covers them.
+    let (_, f) = lint_against(
+        &[data("ckl/smcm/Asset_a-multi-stig.ckl")],
+        &[
+            data("xccdf/smcm_U_RHEL_8_STIG_V1R12_Manual-xccdf-truncated.xml"),
+            data("xccdf/smcm_U_VPN_SRG_V2R5_Manual-xccdf-truncated.xml"),
+        ],
+    );
+    assert_eq!(judged(&f), vec![]);
+
+    // A blank RHEL 8 V1R3 checklist is whole; one rule id changed is an
+    // unknown rule (error) and the rule it was a missing one (warning).
+    let dir = tempdir();
+    let bench = data("xccdf/U_RHEL_8_STIG_V1R3_Manual-xccdf.xml");
+    let blank = dir.path().join("blank.ckl");
+    run_ok(&[
+        "checklist",
+        "new",
+        "--benchmark",
+        bench.to_str().unwrap(),
+        "--host-name",
+        "h",
+        "-o",
+        blank.to_str().unwrap(),
+    ]);
+    let (code, f) = lint_against(std::slice::from_ref(&blank), std::slice::from_ref(&bench));
+    assert_eq!((code, judged(&f)), (0, vec![]));
+    let text = std::fs::read_to_string(&blank).unwrap();
+    let first = text
+        .split("<ATTRIBUTE_DATA>")
+        .find(|s| s.starts_with("SV-"))
+        .and_then(|s| s.split('<').next())
+        .unwrap()
+        .to_string();
+    let edited = dir.path().join("edited.ckl");
+    std::fs::write(&edited, text.replacen(&first, "SV-999999r1_rule", 1)).unwrap();
+    let (code, f) = lint_against(std::slice::from_ref(&edited), std::slice::from_ref(&bench));
+    assert_eq!(code, 1);
+    assert_eq!(
+        judged(&f),
+        vec![
+            (
+                "unknown-rule".into(),
+                "RHEL_8_STIG".into(),
+                "SV-999999r1_rule".into()
+            ),
+            ("missing-rule".into(), "RHEL_8_STIG".into(), first.clone()),
+        ]
+    );
+
+    // Heimdall's RHEL 8 V1R8 checklist against V1R3: another release.
+    let (_, f) = lint_against(
+        &[data("ckl/heimdall2/rhel_8_checklist.ckl")],
+        std::slice::from_ref(&bench),
+    );
+    assert_eq!(judged(&f), one("other-release", "RHEL_8_STIG", "-"));
+    let msg = f.iter().find(|x| x["code"] == "other-release").unwrap()["message"]
+        .as_str()
+        .unwrap();
+    assert!(msg.contains("V1R8") && msg.contains("V1R3"), "{msg}");
+
+    // An unreadable benchmark is a one-line error naming it.
+    let bad = dir.path().join("bad.xml");
+    std::fs::write(&bad, "<Benchmark").unwrap();
+    let o = run(&[
+        "lint",
+        blank.to_str().unwrap(),
+        "--benchmark",
+        bad.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.lines().count() == 1 && err.contains("bad.xml"), "{err}");
+}

@@ -14,6 +14,10 @@ pub struct Args {
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
+    /// Also check each STIG against this benchmark (XCCDF or DISA zip) of
+    /// the same id: unknown and missing rules, another release. Repeatable.
+    #[arg(long, value_name = "BENCH")]
+    pub benchmark: Vec<PathBuf>,
 }
 
 /// `--json`: every finding, and every file with its counts (a clean file
@@ -48,7 +52,12 @@ pub fn run(a: Args) -> anyhow::Result<Exit> {
             anyhow::bail!("{}: no such file", p.display());
         }
     }
-    let reports = lint::lint_paths(&a.checklists, batch::workers());
+    let benchmarks = a
+        .benchmark
+        .iter()
+        .map(|p| crate::source::load_benchmark(p, None))
+        .collect::<Result<Vec<_>, _>>()?;
+    let reports = lint::lint_paths(&a.checklists, &benchmarks, batch::workers());
     let totals = Totals {
         files: reports.len(),
         errors: reports.iter().map(FileReport::errors).sum(),

@@ -12,10 +12,10 @@
 //! the file or silently drop or cut part of it. A *warning* is read, but
 //! some consumer treats it differently than the author meant.
 
-use crate::model::{Checklist, Status, StigChecklist};
+use crate::model::{Benchmark, Checklist, Status, StigChecklist};
 use crate::source::{self, Format};
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -111,11 +111,12 @@ pub use crate::model::MAX_TEXT;
 /// STIG Manager refuses a host name longer than this.
 const MAX_HOST_NAME: usize = 255;
 
-/// Lints one file on disk. `file` in every finding is `path` as given.
-pub fn lint_path(path: &Path) -> FileReport {
+/// Lints one file on disk, against `benchmarks` when given (see
+/// [`check_against`]). `file` in every finding is `path` as given.
+pub fn lint_path(path: &Path, benchmarks: &[Benchmark]) -> FileReport {
     let name = path.display().to_string();
     match source::read_file(path) {
-        Ok(bytes) => lint_bytes(path, &bytes),
+        Ok(bytes) => lint_bytes(path, &bytes, benchmarks),
         Err(e) => FileReport {
             file: name.clone(),
             format: None,
@@ -129,7 +130,7 @@ pub fn lint_path(path: &Path) -> FileReport {
 
 /// Lints checklist bytes; `path` names the file in findings and helps tell
 /// the format.
-pub fn lint_bytes(path: &Path, bytes: &[u8]) -> FileReport {
+pub fn lint_bytes(path: &Path, bytes: &[u8], benchmarks: &[Benchmark]) -> FileReport {
     let name = path.display().to_string();
     let sniffed = Format::sniff(bytes).or_else(|| Format::from_path(path));
     let mut findings = match sniffed {
@@ -140,6 +141,7 @@ pub fn lint_bytes(path: &Path, bytes: &[u8]) -> FileReport {
     let format = match source::parse_checklist(path, bytes) {
         Ok(loaded) => {
             findings.extend(check_model(&loaded.checklist));
+            findings.extend(check_against(&loaded.checklist, benchmarks));
             Some(loaded.format)
         }
         Err(e) => {
@@ -169,7 +171,7 @@ pub fn lint_bytes(path: &Path, bytes: &[u8]) -> FileReport {
 
 /// Lints `paths` on `workers` threads; reports come back in path order.
 /// Reports are small, so all of them are kept.
-pub fn lint_paths(paths: &[PathBuf], workers: usize) -> Vec<FileReport> {
+pub fn lint_paths(paths: &[PathBuf], benchmarks: &[Benchmark], workers: usize) -> Vec<FileReport> {
     let workers = workers.clamp(1, paths.len().max(1));
     let next = AtomicUsize::new(0);
     let done: Mutex<Vec<Option<FileReport>>> = Mutex::new(vec![None; paths.len()]);
@@ -179,7 +181,7 @@ pub fn lint_paths(paths: &[PathBuf], workers: usize) -> Vec<FileReport> {
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(path) = paths.get(i) else { break };
-                    let report = lint_path(path);
+                    let report = lint_path(path, benchmarks);
                     done.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(report);
                 }
             });
@@ -226,6 +228,80 @@ pub fn check_model(c: &Checklist) -> Vec<Finding> {
     }
     for stig in &c.stigs {
         check_stig(stig, &mut times, &mut out);
+    }
+    out
+}
+
+/// Checks each STIG of the checklist against the given benchmark of the same
+/// id. Another release is a warning (`stigkit upgrade` carries reviews
+/// over). In the same release, a rule the benchmark lacks is an error,
+/// since importers match reviews to the release's rules and drop the rest,
+/// and a benchmark rule the checklist lacks is a warning: the checklist
+/// does not cover the whole STIG. STIGs no benchmark names are not judged.
+pub fn check_against(c: &Checklist, benchmarks: &[Benchmark]) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for stig in &c.stigs {
+        let id = stig.info.stig_id.trim();
+        let named: Vec<&Benchmark> = benchmarks.iter().filter(|b| b.id == id).collect();
+        let Some(first) = named.first() else {
+            continue;
+        };
+        let rev = stig.revision();
+        let label = |r: Option<crate::model::Revision>| {
+            r.map_or_else(|| "an unknown release".to_string(), |r| r.to_string())
+        };
+        let Some(b) = named.iter().find(|b| b.revision() == rev) else {
+            out.push(
+                Finding::new(
+                    Level::Warning,
+                    "other-release",
+                    format!(
+                        "the checklist is {}, the benchmark given is {}: `stigkit upgrade` carries the reviews to it",
+                        label(rev),
+                        label(first.revision())
+                    ),
+                )
+                .stig(id),
+            );
+            continue;
+        };
+        let known: HashSet<&str> = b.rules.iter().map(|r| r.rule_id.as_str()).collect();
+        let present: HashSet<&str> = stig.rules.iter().map(|r| r.rule.rule_id.trim()).collect();
+        for r in &stig.rules {
+            let rule_id = r.rule.rule_id.trim();
+            if !rule_id.is_empty() && !known.contains(rule_id) {
+                out.push(
+                    Finding::new(
+                        Level::Error,
+                        "unknown-rule",
+                        format!(
+                            "not a rule of {id} {}: importers drop reviews of rules the release does not have",
+                            label(rev.clone())
+                        ),
+                    )
+                    .stig(id)
+                    .rule(rule_id, &r.rule.vuln_id),
+                );
+            }
+        }
+        for r in b
+            .rules
+            .iter()
+            .filter(|r| !present.contains(r.rule_id.as_str()))
+        {
+            out.push(
+                Finding::new(
+                    Level::Warning,
+                    "missing-rule",
+                    format!(
+                        "a rule of {id} {} is missing: the checklist does not cover the whole STIG",
+                        label(rev.clone())
+                    ),
+                )
+                .stig(id)
+                .rule(&r.rule_id, &r.vuln_id),
+            );
+        }
     }
     out
 }
