@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{data, run, run_ok, tempdir};
+use common::{data, run, run_ok, tempdir, walk_files};
 use sha2::{Digest, Sha256};
 use std::io::{Cursor, Read, Write};
 use std::path::{Path, PathBuf};
@@ -105,7 +105,7 @@ fn a_fresh_archive_verifies_and_its_manifest_holds_the_inputs_verbatim() {
     assert_eq!(m.format, "stigkit-archive/1");
     assert_eq!(m.tool, format!("stigkit {}", env!("CARGO_PKG_VERSION")));
     // 2 checklists + every file of the evidence bundle.
-    let evidence_files = walk(&samples_evidence()).len();
+    let evidence_files = walk_files(&samples_evidence()).len();
     assert_eq!(evidence_files, 115);
     assert_eq!(m.files.len(), 2 + evidence_files);
     assert_eq!(m.evidence.len(), 1);
@@ -149,19 +149,6 @@ fn a_fresh_archive_verifies_and_its_manifest_holds_the_inputs_verbatim() {
     }
     assert!(chrono::DateTime::parse_from_rfc3339(&m.created).is_ok());
     assert!(!m.created_by.host.is_empty());
-}
-
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
 }
 
 fn read_member(zip_path: &Path, name: &str) -> Vec<u8> {

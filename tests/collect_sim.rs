@@ -8,7 +8,7 @@ mod sim;
 use common::*;
 use serde_json::Value;
 use sim::{Fault, FaultKind, Scenario, Server, Sim, SimConfig};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Output;
 use std::time::Duration;
 use stigkit::evidence::Evidence;
@@ -69,23 +69,10 @@ fn all_bytes(out: &Path, o: &Output) -> Vec<(String, Vec<u8>)> {
         ("stdout".to_string(), o.stdout.clone()),
         ("stderr".to_string(), o.stderr.clone()),
     ];
-    for entry in walk(out) {
+    for entry in walk_files(out) {
         v.push((entry.display().to_string(), std::fs::read(&entry).unwrap()));
     }
     v
-}
-
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
 }
 
 fn assert_no_secret(sim: &Sim, out: &Path, o: &Output) {

@@ -4,9 +4,10 @@
 
 mod common;
 
-use common::{data, oracle, oracle_strict, run, run_ok, tempdir};
+use common::{data, evaluated_sample, oracle, oracle_strict, run, run_ok, tempdir};
 use std::path::{Path, PathBuf};
 use stigkit::model::{Checklist, Severity, Status};
+use stigkit::xccdf_results::tidy;
 
 /// Filled checklists of several producers: (corpus file, host name to give
 /// when the checklist has none).
@@ -88,27 +89,8 @@ fn export_xccdf(input: &Path, host: Option<&str>, dir: &Path) -> Vec<PathBuf> {
 /// `stigkit evaluate` writes for the sample evidence.
 fn filled(dir: &Path) -> Vec<(PathBuf, Option<&'static str>)> {
     let mut v: Vec<(PathBuf, Option<&str>)> = FILLED.iter().map(|(f, h)| (data(f), *h)).collect();
-    let mke = dir.join("mke.ckl");
-    let evidence = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/evidence");
-    run_ok(&[
-        "evaluate",
-        "--evidence",
-        evidence.to_str().unwrap(),
-        "-o",
-        mke.to_str().unwrap(),
-    ]);
-    v.push((mke, None));
+    v.push((evaluated_sample(dir), None));
     v
-}
-
-/// Texts as the XCCDF reader keeps them: XML indentation around a text
-/// (leading blank lines, trailing white space) is not data.
-fn tidy(s: &str) -> String {
-    let start = s
-        .char_indices()
-        .find(|(_, c)| !c.is_whitespace())
-        .map_or(s.len(), |(i, _)| s[..i].rfind('\n').map_or(0, |nl| nl + 1));
-    s[start..].trim_end().to_string()
 }
 
 #[test]

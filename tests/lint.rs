@@ -9,24 +9,6 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-/// Every file under `rel`, recursively, sorted.
-fn walk(rel: &str) -> Vec<PathBuf> {
-    fn go(dir: &Path, out: &mut Vec<PathBuf>) {
-        for e in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                go(&p, out);
-            } else {
-                out.push(p);
-            }
-        }
-    }
-    let mut out = Vec::new();
-    go(&corpus().join(rel), &mut out);
-    out.sort();
-    out
-}
-
 fn rel(file: &str) -> String {
     let c = corpus().display().to_string();
     file.strip_prefix(&c)
@@ -37,12 +19,16 @@ fn rel(file: &str) -> String {
 
 /// Runs `lint --json` and returns (exit code, parsed output).
 fn lint_json(files: &[PathBuf]) -> (i32, Value) {
-    let out = stigkit()
-        .arg("lint")
-        .arg("--json")
-        .args(files)
-        .output()
-        .expect("running stigkit");
+    lint_json_with(files, &[])
+}
+
+fn lint_json_with(files: &[PathBuf], benchmarks: &[PathBuf]) -> (i32, Value) {
+    let mut cmd = stigkit();
+    cmd.arg("lint").arg("--json").args(files);
+    for b in benchmarks {
+        cmd.arg("--benchmark").arg(b);
+    }
+    let out = cmd.output().expect("running stigkit");
     let v: Value = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("no JSON ({e}): {}", String::from_utf8_lossy(&out.stderr)));
     (out.status.code().unwrap_or(-1), v)
@@ -120,8 +106,8 @@ cklb/smcm/all-possible-results.cklb                             | duplicate-rule
 ";
 
 fn corpus_checklists() -> Vec<PathBuf> {
-    let mut v = walk("ckl");
-    v.extend(walk("cklb"));
+    let mut v = walk_files(&corpus().join("ckl"));
+    v.extend(walk_files(&corpus().join("cklb")));
     v
 }
 
@@ -527,18 +513,8 @@ fn exit_codes_and_text_output() {
 
 /// Runs `lint --json` against `benchmarks`; returns (exit code, findings).
 fn lint_against(files: &[PathBuf], benchmarks: &[PathBuf]) -> (i32, Vec<Value>) {
-    let mut cmd = stigkit();
-    cmd.arg("lint").arg("--json").args(files);
-    for b in benchmarks {
-        cmd.arg("--benchmark").arg(b);
-    }
-    let out = cmd.output().expect("running stigkit");
-    let v: Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("no JSON ({e}): {}", String::from_utf8_lossy(&out.stderr)));
-    (
-        out.status.code().unwrap_or(-1),
-        v["findings"].as_array().unwrap().clone(),
-    )
+    let (code, v) = lint_json_with(files, benchmarks);
+    (code, v["findings"].as_array().unwrap().clone())
 }
 
 #[test]

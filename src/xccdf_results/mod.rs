@@ -482,8 +482,9 @@ fn texts(rr: &RuleResult) -> (String, String) {
 }
 
 /// Drops leading blank lines and trailing whitespace (XML indentation
-/// around the text); the text itself is kept as written.
-fn tidy(s: &str) -> String {
+/// around the text); the text itself is kept as written. Public so tests
+/// state what a round trip keeps by the reader's own rule.
+pub fn tidy(s: &str) -> String {
     let start = s
         .char_indices()
         .find(|(_, c)| !c.is_whitespace())

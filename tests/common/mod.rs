@@ -37,6 +37,24 @@ pub fn files(rel: &str) -> Vec<PathBuf> {
     v
 }
 
+/// Every file below `dir`, recursively, sorted.
+pub fn walk_files(dir: &Path) -> Vec<PathBuf> {
+    fn go(dir: &Path, out: &mut Vec<PathBuf>) {
+        for e in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                go(&p, out);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    go(dir, &mut out);
+    out.sort();
+    out
+}
+
 /// The oracle script: `$STIGKIT_ORACLE`, or `tools/oracle/run.sh` beside the corpus.
 pub fn oracle_script() -> PathBuf {
     let p = std::env::var_os("STIGKIT_ORACLE")
