@@ -62,7 +62,8 @@ pub struct StigReport {
     pub reviewed_pct: u32,
     /// Open CAT I findings (after severity overrides).
     pub open_cat_i: Vec<RuleRow>,
-    /// Every Open finding, CAT I first.
+    /// Every Open finding, CAT I first (texts only with details: without,
+    /// these rows serve the fleet ranking alone).
     pub open: Vec<RuleRow>,
     /// Every rule, Open first then by category; empty without details.
     pub rules: Vec<RuleRow>,
@@ -75,6 +76,9 @@ pub struct RuleRow {
     pub stig_rule_id: String,
     pub title: String,
     pub category: &'static str,
+    /// The effective severity `category` names; orders rules, not shown.
+    #[serde(skip)]
+    pub severity: Severity,
     /// `true` when a severity override set the category.
     pub overridden: bool,
     /// Status key: `open`, `not_a_finding`, …
@@ -112,6 +116,8 @@ pub struct FleetRule {
     pub rule_id: String,
     pub title: String,
     pub category: &'static str,
+    #[serde(skip)]
+    severity: Severity,
     /// Checklists in which the rule is Open.
     pub checklists: usize,
     /// Their distinct host names (file names where none), up to [`FLEET_HOSTS`].
@@ -155,33 +161,32 @@ fn reviewed_pct(c: &crate::model::Counts) -> u32 {
     (100 * reviewed / c.total) as u32
 }
 
-fn row(r: &ChecklistRule) -> RuleRow {
+/// A rule's row; `texts` keeps its finding details and comments (only the
+/// per-rule tables show them).
+fn row(r: &ChecklistRule, texts: bool) -> RuleRow {
+    let text = |t: &String| if texts { t.clone() } else { String::new() };
     RuleRow {
         vuln_id: r.rule.vuln_id.clone(),
         rule_id: r.rule.rule_id.clone(),
         stig_rule_id: r.rule.stig_id.clone(),
         title: r.rule.title.clone(),
         category: r.effective_severity().category(),
+        severity: r.effective_severity(),
         overridden: r.review.severity_override.is_some(),
         status: r.review.status,
-        finding_details: r.review.finding_details.clone(),
-        comments: r.review.comments.clone(),
+        finding_details: text(&r.review.finding_details),
+        comments: text(&r.review.comments),
     }
 }
 
-/// Worst first: status in [`ORDER`], then CAT I before II before III.
-fn rank(r: &ChecklistRule) -> (usize, u8) {
+/// Worst first: status in [`ORDER`], then CAT I before II before III
+/// (`Severity` orders that way).
+fn rank(r: &ChecklistRule) -> (usize, Severity) {
     let status = ORDER
         .iter()
         .position(|s| *s == r.review.status)
         .unwrap_or(4);
-    let cat = match r.effective_severity() {
-        Severity::High => 0,
-        Severity::Medium => 1,
-        Severity::Low => 2,
-        Severity::Unknown => 3,
-    };
-    (status, cat)
+    (status, r.effective_severity())
 }
 
 impl AssetReport {
@@ -198,15 +203,15 @@ impl AssetReport {
                 let open: Vec<RuleRow> = ranked
                     .iter()
                     .filter(|r| r.review.status == Status::Open)
-                    .map(|r| row(r))
+                    .map(|r| row(r, details))
                     .collect();
                 let open_cat_i = open
                     .iter()
-                    .filter(|r| r.category == Severity::High.category())
+                    .filter(|r| r.severity == Severity::High)
                     .cloned()
                     .collect();
                 let rules = if details {
-                    ranked.iter().map(|r| row(r)).collect()
+                    ranked.iter().map(|r| row(r, true)).collect()
                 } else {
                     Vec::new()
                 };
@@ -306,6 +311,7 @@ fn top_open(assets: &[AssetReport]) -> Vec<FleetRule> {
                         rule_id: r.rule_id.clone(),
                         title: r.title.clone(),
                         category: r.category,
+                        severity: r.severity,
                         checklists: 0,
                         examples: Vec::new(),
                     });
@@ -322,21 +328,15 @@ fn top_open(assets: &[AssetReport]) -> Vec<FleetRule> {
         }
     }
     let mut rules: Vec<FleetRule> = by_rule.into_values().collect();
-    let cat_rank = |c: &str| match c {
-        "CAT I" => 0,
-        "CAT II" => 1,
-        "CAT III" => 2,
-        _ => 3,
-    };
     rules.sort_by(|a, b| {
         (
-            cat_rank(a.category),
+            a.severity,
             std::cmp::Reverse(a.checklists),
             &a.stig_id,
             &a.vuln_id,
         )
             .cmp(&(
-                cat_rank(b.category),
+                b.severity,
                 std::cmp::Reverse(b.checklists),
                 &b.stig_id,
                 &b.vuln_id,
