@@ -110,14 +110,25 @@ pub fn verify(path: &Path, expected: Option<&str>) -> Result<Verdict, Error> {
         intact: 0,
         problems: Vec::new(),
     };
-    let mut members: BTreeMap<String, Result<Vec<u8>, String>> = BTreeMap::new();
+    // Each member is hashed as it is inflated; only the manifest is kept.
+    let mut members: BTreeMap<String, Result<(u64, String), String>> = BTreeMap::new();
+    let mut manifest_json = None;
     let mut order = Vec::new();
     let walked = read::walk(
         &bytes,
         |_| true,
         |name, data| {
             order.push(name.to_string());
-            members.insert(name.to_string(), data.map_err(|e| e.to_string()));
+            let digest = data
+                .map(|d| {
+                    let digest = (d.len() as u64, sha256_hex(&d));
+                    if name == manifest::NAME {
+                        manifest_json = Some(d);
+                    }
+                    digest
+                })
+                .map_err(|e| e.to_string());
+            members.insert(name.to_string(), digest);
             true
         },
     );
@@ -147,8 +158,8 @@ pub fn verify(path: &Path, expected: Option<&str>) -> Result<Verdict, Error> {
             });
             None
         }
-        Some(Ok(json)) => {
-            let actual = sha256_hex(&json);
+        Some(Ok((_, actual))) => {
+            let json = manifest_json.take().unwrap_or_default();
             match &sealed {
                 None => v.problems.push(Problem::Unsealed),
                 Some(seal) if *seal != actual => v.problems.push(Problem::ManifestChanged {
@@ -194,13 +205,13 @@ pub fn verify(path: &Path, expected: Option<&str>) -> Result<Verdict, Error> {
                     path: entry.path.clone(),
                     message,
                 }),
-                Some(Ok(data)) => {
-                    if data.len() as u64 == entry.size && sha256_hex(&data) == entry.sha256 {
+                Some(Ok((size, sha256))) => {
+                    if size == entry.size && sha256 == entry.sha256 {
                         v.intact += 1;
                     } else {
                         v.problems.push(Problem::Changed {
                             path: entry.path.clone(),
-                            size: data.len() as u64,
+                            size,
                             expected_size: entry.size,
                         });
                     }
