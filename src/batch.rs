@@ -4,7 +4,7 @@
 
 use crate::source::{self, LoadedChecklist};
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, mpsc};
 
@@ -26,6 +26,24 @@ pub fn for_each_mapped<T: Send, E>(
     paths: &[PathBuf],
     workers: usize,
     map: impl Fn(usize, Result<LoadedChecklist, source::Error>) -> T + Sync,
+    each: impl FnMut(usize, T) -> Result<(), E>,
+) -> Result<(), E> {
+    for_each_path(
+        paths,
+        workers,
+        |i, path, buf| map(i, source::load_checklist_with(path, buf)),
+        each,
+    )
+}
+
+/// The scheduler under both: `map` gets each path (and a buffer its worker
+/// reuses for file bytes) on a worker thread; `each` gets the results in
+/// path order. For work that needs more than a parsed checklist, such as
+/// `lint`, which also reads the raw bytes.
+pub fn for_each_path<T: Send, E>(
+    paths: &[PathBuf],
+    workers: usize,
+    map: impl Fn(usize, &Path, &mut Vec<u8>) -> T + Sync,
     mut each: impl FnMut(usize, T) -> Result<(), E>,
 ) -> Result<(), E> {
     let workers = workers.clamp(1, paths.len().max(1));
@@ -57,7 +75,7 @@ pub fn for_each_mapped<T: Send, E>(
                     if stop.load(Ordering::Relaxed) {
                         break;
                     }
-                    let item = map(i, source::load_checklist_with(&paths[i], &mut buf));
+                    let item = map(i, &paths[i], &mut buf);
                     if tx.send((i, item)).is_err() {
                         break;
                     }

@@ -17,8 +17,6 @@ use crate::source::{self, Format};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// How bad a finding is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -172,26 +170,19 @@ pub fn lint_bytes(path: &Path, bytes: &[u8], benchmarks: &[Benchmark]) -> FileRe
 /// Lints `paths` on `workers` threads; reports come back in path order.
 /// Reports are small, so all of them are kept.
 pub fn lint_paths(paths: &[PathBuf], benchmarks: &[Benchmark], workers: usize) -> Vec<FileReport> {
-    let workers = workers.clamp(1, paths.len().max(1));
-    let next = AtomicUsize::new(0);
-    let done: Mutex<Vec<Option<FileReport>>> = Mutex::new(vec![None; paths.len()]);
-    std::thread::scope(|scope| {
-        for _ in 0..workers {
-            scope.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(path) = paths.get(i) else { break };
-                    let report = lint_path(path, benchmarks);
-                    done.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(report);
-                }
-            });
-        }
-    });
-    done.into_inner()
-        .unwrap_or_else(|e| e.into_inner())
-        .into_iter()
-        .flatten()
-        .collect()
+    let mut reports = Vec::with_capacity(paths.len());
+    let done: Result<(), std::convert::Infallible> = crate::batch::for_each_path(
+        paths,
+        workers,
+        |_, path, _| lint_path(path, benchmarks),
+        |_, report| {
+            reports.push(report);
+            Ok(())
+        },
+    );
+    match done {
+        Ok(()) => reports,
+    }
 }
 
 /// The checks that need only the parsed checklist, whatever its format.
