@@ -25,6 +25,20 @@ pub enum Error {
     UnknownFormat(PathBuf),
 }
 
+/// `name` with every character but ASCII letters, digits, `-`, `_` and `.`
+/// replaced by `_`, for file names made from data (hosts, STIG ids).
+pub fn safe_file_chars(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
 /// Writes `bytes` to `path` atomically; refuses to replace an existing file
 /// unless `force`.
 pub fn write_atomic(path: &Path, bytes: &[u8], force: bool) -> Result<(), Error> {

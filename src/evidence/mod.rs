@@ -72,16 +72,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 /// distinct names distinct. Evidence keys use it, so checks and collectors
 /// agree on where a name's evidence lives.
 pub fn file_safe(name: &str) -> String {
-    let clean: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
+    let clean = crate::output::safe_file_chars(name);
     if clean == name && !name.is_empty() && name != "." && name != ".." {
         clean
     } else {

@@ -15,17 +15,7 @@ pub fn xccdf_file_name(asset: &Asset, stig: &StigChecklist) -> String {
     if let Some(rev) = stig.revision() {
         name.push_str(&format!("_{rev}"));
     }
-    let safe: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    format!("{safe}-xccdf.xml")
+    format!("{}-xccdf.xml", crate::output::safe_file_chars(&name))
 }
 
 /// Writes rows with the csv crate: RFC 4180 quoting (fields with commas,
