@@ -48,46 +48,50 @@ pub enum Error {
     Write(#[from] output::Error),
 }
 
-/// A member to be: its name in the archive and where it comes from.
+/// A member to be: its name in the archive, where it comes from, and
+/// whether it is a checklist (read for the manifest's facts).
 struct Member {
     name: String,
     from: PathBuf,
+    checklist: bool,
 }
 
-/// Reads every input, checks each checklist parses, and writes the archive
-/// atomically with its manifest and seal.
+/// The manifest's facts of one checklist.
+fn facts(name: &str, loaded: &source::LoadedChecklist) -> ChecklistFacts {
+    let c = &loaded.checklist;
+    ChecklistFacts {
+        path: name.to_string(),
+        format: loaded.format.label().to_string(),
+        host_name: c.asset.host_name.clone(),
+        host_ip: c.asset.host_ip.clone(),
+        host_fqdn: c.asset.host_fqdn.clone(),
+        host_mac: c.asset.host_mac.clone(),
+        stigs: c
+            .stigs
+            .iter()
+            .map(|s| {
+                let sum = StigSummary::of(s);
+                StigFacts {
+                    stig_id: sum.stig_id,
+                    title: sum.title,
+                    revision: sum.revision,
+                    counts: sum.counts,
+                }
+            })
+            .collect(),
+    }
+}
+
+/// Reads every input once, checks each checklist parses, and writes the
+/// archive atomically with its manifest and seal.
 pub fn pack(req: &Request) -> Result<Packed, Error> {
     let mut taken = HashSet::from([manifest::NAME.to_string()]);
     let mut members = Vec::new();
-    let mut checklists = Vec::new();
     for path in req.checklists {
-        let loaded = source::load_checklist(path)?;
-        let name = unique(&mut taken, "checklists", &file_name(path));
-        let c = &loaded.checklist;
-        checklists.push(ChecklistFacts {
-            path: name.clone(),
-            format: loaded.format.label().to_string(),
-            host_name: c.asset.host_name.clone(),
-            host_ip: c.asset.host_ip.clone(),
-            host_fqdn: c.asset.host_fqdn.clone(),
-            host_mac: c.asset.host_mac.clone(),
-            stigs: c
-                .stigs
-                .iter()
-                .map(|s| {
-                    let sum = StigSummary::of(s);
-                    StigFacts {
-                        stig_id: sum.stig_id,
-                        title: sum.title,
-                        revision: sum.revision,
-                        counts: sum.counts,
-                    }
-                })
-                .collect(),
-        });
         members.push(Member {
-            name,
+            name: unique(&mut taken, "checklists", &file_name(path)),
             from: path.clone(),
+            checklist: true,
         });
     }
     let mut evidence = Vec::new();
@@ -113,12 +117,14 @@ pub fn pack(req: &Request) -> Result<Packed, Error> {
                 members.push(Member {
                     name,
                     from: root.join(rel),
+                    checklist: false,
                 });
             }
         } else if meta.is_file() {
             members.push(Member {
                 name: base.clone(),
                 from: root.clone(),
+                checklist: false,
             });
         } else if meta.file_type().is_symlink() {
             return Err(Error::Symlink(root.clone()));
@@ -137,13 +143,16 @@ pub fn pack(req: &Request) -> Result<Packed, Error> {
         tool: format!("stigkit {}", env!("CARGO_PKG_VERSION")),
         created: req.created.clone(),
         created_by: req.created_by.clone(),
-        checklists,
+        checklists: Vec::new(),
         evidence,
         files: Vec::new(),
     };
     let mut bytes_in = 0;
     let mut seal = String::new();
-    output::write_streamed(req.output, req.force, |f| {
+    // An input refused while writing: reported as itself, not as a write
+    // error of the archive (whose temporary file is then removed).
+    let mut refused = None;
+    let written = output::write_streamed(req.output, req.force, |f| {
         let mut zip = zip::ZipWriter::new(std::io::BufWriter::new(f));
         let mut opts = zip::write::SimpleFileOptions::default()
             .compression_method(zip::CompressionMethod::Deflated);
@@ -151,10 +160,24 @@ pub fn pack(req: &Request) -> Result<Packed, Error> {
         if let Some(t) = zip_time(&req.created) {
             opts = opts.last_modified_time(t);
         }
+        let mut refuse = |e: Error| {
+            refused = Some(e);
+            std::io::Error::other("input refused")
+        };
         for m in &members {
-            // Read each file once: the bytes hashed are the bytes archived.
-            let data = std::fs::read(&m.from)
-                .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", m.from.display())))?;
+            // Read each file once: the bytes parsed and hashed are the bytes
+            // archived.
+            let data = std::fs::read(&m.from).map_err(|source| {
+                refuse(Error::Read {
+                    path: m.from.clone(),
+                    source,
+                })
+            })?;
+            if m.checklist {
+                let loaded =
+                    source::parse_checklist(&m.from, &data).map_err(|e| refuse(e.into()))?;
+                manifest.checklists.push(facts(&m.name, &loaded));
+            }
             files.push(FileEntry {
                 path: m.name.clone(),
                 size: data.len() as u64,
@@ -174,7 +197,11 @@ pub fn pack(req: &Request) -> Result<Packed, Error> {
         zip.set_comment(format!("{}{seal}", manifest::SEAL_PREFIX))
             .map_err(std::io::Error::other)?;
         zip.finish().map_err(std::io::Error::other)?.flush()
-    })?;
+    });
+    if let Some(e) = refused {
+        return Err(e);
+    }
+    written?;
     Ok(Packed {
         manifest,
         seal,
