@@ -129,8 +129,18 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
 }
 
 /// The error and its causes on one line, newlines folded.
+/// A cause whose text the message already holds is not repeated: many
+/// errors say `PATH: CAUSE` and also carry CAUSE as their source.
 fn one_line(err: &anyhow::Error) -> String {
-    format!("{err:#}").replace(['\n', '\r'], " ")
+    let mut line = err.to_string();
+    for cause in err.chain().skip(1) {
+        let text = cause.to_string();
+        if !line.contains(&text) {
+            line.push_str(": ");
+            line.push_str(&text);
+        }
+    }
+    line.replace(['\n', '\r'], " ")
 }
 
 /// Prints reader warnings for one file to stderr.
