@@ -2,11 +2,11 @@
 //! (`.ckl`, `.cklb`, or XCCDF results). Every error names the file it is
 //! about.
 //!
-//! Zip archives go through [`crate::archive`], which refuses entries that
+//! Zip archives go through [`crate::unzip`], which refuses entries that
 //! escape their folder and zip bombs.
 
 use crate::model::{Benchmark, Checklist};
-use crate::{archive, ckl, cklb, xccdf, xccdf_results};
+use crate::{ckl, cklb, unzip, xccdf, xccdf_results};
 use std::fmt;
 use std::io::Read;
 use std::path::Path;
@@ -31,7 +31,7 @@ pub enum ErrorKind {
     #[error("file is larger than {} MB", MAX_FILE >> 20)]
     TooLarge,
     #[error(transparent)]
-    Archive(#[from] archive::Error),
+    Archive(#[from] unzip::Error),
     #[error("no XCCDF benchmark (*xccdf*.xml) in the archive")]
     NoBenchmark,
     #[error("the archive holds {} benchmarks; choose one with --xccdf NAME: {}", .0.len(), .0.join(", "))]
@@ -97,7 +97,7 @@ pub fn read_file_into(path: &Path, buf: &mut Vec<u8>) -> Result<(), Error> {
 /// several benchmarks, `pick` selects one by (part of) its entry name.
 pub fn load_benchmark(path: &Path, pick: Option<&str>) -> Result<Benchmark, Error> {
     let bytes = read_file(path)?;
-    if !archive::is_zip(&bytes) {
+    if !unzip::is_zip(&bytes) {
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -168,8 +168,8 @@ fn collect_xccdf(
         (lower.ends_with(".zip") && depth == 0)
             || (lower.ends_with(".xml") && lower.contains("xccdf"))
     };
-    let entries = archive::entries(bytes, wanted).map_err(|e| match e {
-        archive::Error::Escape(name) => archive::Error::Escape(format!("{prefix}{name}")),
+    let entries = unzip::entries(bytes, wanted).map_err(|e| match e {
+        unzip::Error::Escape(name) => unzip::Error::Escape(format!("{prefix}{name}")),
         other => other,
     })?;
     for (name, data) in entries {

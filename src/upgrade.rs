@@ -23,7 +23,7 @@ use crate::model::{
     Benchmark, Checklist, ChecklistRule, MatchKey, Review, Revision, Rule, Severity, Status,
     StigChecklist, pair_rules, revision_label,
 };
-use crate::report::Templates;
+use crate::templates::Templates;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;

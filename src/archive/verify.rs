@@ -1,8 +1,8 @@
 //! Checking an archive against its manifest and seal.
 
 use super::manifest::{self, Manifest};
-use super::read;
 use crate::evidence::sha256_hex;
+use crate::unzip;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -114,7 +114,7 @@ pub fn verify(path: &Path, expected: Option<&str>) -> Result<Verdict, Error> {
     let mut members: BTreeMap<String, Result<(u64, String), String>> = BTreeMap::new();
     let mut manifest_json = None;
     let mut order = Vec::new();
-    let walked = read::walk(
+    let walked = unzip::walk(
         &bytes,
         |_| true,
         |name, data| {

@@ -35,7 +35,7 @@ fn mke_generated(issuer: &str) -> bool {
 /// Verifies a server certificate for `host` against a PEM bundle of
 /// trusted CAs, as a client would at connection time.
 fn verify(der: &[u8], trusted_pem: &[u8], host: &str) -> Result<(), String> {
-    let roots = crate::collect::tls::roots_from_pem(trusted_pem)?;
+    let roots = crate::pki::roots_from_pem(trusted_pem)?;
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let verifier = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider)
         .build()

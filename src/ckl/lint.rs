@@ -2,7 +2,7 @@
 //! it (status spellings, element order, field names, entities, encoding).
 //! Findings carry no CKL spelling the caller must know.
 
-use crate::lint::{Finding, Level};
+use crate::model::{Finding, Level};
 use crate::xml::{self, Input, XmlError, XmlErrorKind};
 use quick_xml::events::Event;
 

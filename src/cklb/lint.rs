@@ -1,7 +1,7 @@
 //! Raw CKLB checks: what the lenient reader forgives (status spellings,
 //! encoding). Findings carry no CKLB spelling the caller must know.
 
-use crate::lint::{Finding, Level};
+use crate::model::{Finding, Level};
 use serde_json::Value;
 
 /// The statuses STIG Viewer 3 writes and STIG Manager maps, spelt exactly so.

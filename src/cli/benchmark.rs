@@ -1,8 +1,7 @@
 //! `stigkit benchmark show`.
 
-use super::{Exit, print};
-use crate::model::Benchmark;
-use crate::{catalog, report, source};
+use super::{Exit, finish};
+use crate::commands::benchmark;
 use std::path::PathBuf;
 
 #[derive(clap::Subcommand, Debug)]
@@ -23,26 +22,12 @@ pub struct ShowArgs {
     pub json: bool,
 }
 
-/// Loads the named benchmark, or the built-in MKE catalog.
-pub fn load(path: Option<&PathBuf>, pick: Option<&str>) -> anyhow::Result<Benchmark> {
-    match path {
-        Some(p) => Ok(source::load_benchmark(p, pick)?),
-        None => Ok(catalog::mke()),
-    }
-}
-
 pub fn run(cmd: Command) -> anyhow::Result<Exit> {
     match cmd {
-        Command::Show(a) => {
-            let b = load(a.benchmark.as_ref(), a.xccdf.as_deref())?;
-            let view = report::BenchmarkView::of(&b);
-            let text = if a.json {
-                serde_json::to_string_pretty(&view)? + "\n"
-            } else {
-                report::render("benchmark.txt.j2", &view)?
-            };
-            print(&text)?;
-            Ok(Exit::Ok)
-        }
+        Command::Show(a) => finish(benchmark::show(
+            a.benchmark.as_deref(),
+            a.xccdf.as_deref(),
+            a.json,
+        )?),
     }
 }

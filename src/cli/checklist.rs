@@ -1,10 +1,9 @@
 //! `stigkit checklist new`.
 
-use super::{Exit, now_stamp};
-use crate::model::{ASSET_TYPES, Asset, Checklist, ROLES, TECH_AREAS};
-use crate::output;
+use super::{Exit, finish};
+use crate::commands::checklist;
+use crate::model::{ASSET_TYPES, Asset, ROLES, TECH_AREAS};
 use std::path::PathBuf;
-use uuid::Uuid;
 
 #[derive(clap::Subcommand, Debug)]
 pub enum Command {
@@ -93,43 +92,12 @@ impl AssetArgs {
 
 pub fn run(cmd: Command) -> anyhow::Result<Exit> {
     match cmd {
-        Command::New(a) => new(a),
+        Command::New(a) => finish(checklist::new(checklist::NewRequest {
+            benchmarks: &a.benchmarks,
+            pick: a.xccdf.as_deref(),
+            asset: a.asset.to_asset(""),
+            output: &a.output,
+            force: a.force,
+        })?),
     }
-}
-
-fn new(a: NewArgs) -> anyhow::Result<Exit> {
-    if a.asset
-        .host_name
-        .as_deref()
-        .is_none_or(|h| h.trim().is_empty())
-    {
-        anyhow::bail!(
-            "--host-name is required and must not be empty: STIG Manager and eMASS reject checklists without one"
-        );
-    }
-    let benchmarks = if a.benchmarks.is_empty() {
-        vec![super::benchmark::load(None, None)?]
-    } else {
-        a.benchmarks
-            .iter()
-            .map(|p| super::benchmark::load(Some(p), a.xccdf.as_deref()))
-            .collect::<anyhow::Result<Vec<_>>>()?
-    };
-    let refs: Vec<_> = benchmarks.iter().collect();
-    let ids: Vec<Uuid> = benchmarks.iter().map(|_| Uuid::new_v4()).collect();
-    let mut checklist = Checklist::blank(a.asset.to_asset(""), &refs, &ids, &now_stamp());
-    checklist.name = a
-        .output
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    checklist.fill_identifiers(Uuid::new_v4);
-    output::write_checklist(&a.output, &checklist, a.force)?;
-    eprintln!(
-        "wrote {} ({}, {} rules, all Not_Reviewed)",
-        a.output.display(),
-        super::count(checklist.stigs.len(), "STIG"),
-        checklist.rule_count()
-    );
-    Ok(Exit::Ok)
 }

@@ -1,7 +1,8 @@
 //! `stigkit collect`.
 
-use super::{Exit, count};
-use crate::collect::{self, Flags, ProcessEnvironment, Progress, Settings};
+use super::{Exit, Stderr, finish};
+use crate::collect::{Flags, Progress};
+use crate::commands;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -105,17 +106,6 @@ impl Progress for Bar {
 }
 
 pub fn run(a: Args) -> anyhow::Result<Exit> {
-    let settings =
-        Settings::resolve(&a.flags(), &ProcessEnvironment).map_err(anyhow::Error::msg)?;
-    if !a.force && a.out.exists() {
-        anyhow::bail!(
-            "{}: already exists (use --force to replace it)",
-            a.out.display()
-        );
-    }
-    for w in &settings.warnings {
-        eprintln!("warning: {w}");
-    }
     let bar = if a.quiet || !std::io::stderr().is_terminal() {
         ProgressBar::hidden()
     } else {
@@ -128,29 +118,7 @@ pub fn run(a: Args) -> anyhow::Result<Exit> {
         b
     };
     let progress = Arc::new(Bar(bar.clone()));
-    let summary =
-        collect::collect(&settings, progress, &a.out, a.force).map_err(anyhow::Error::msg)?;
+    let outcome = commands::collect::collect(&a.flags(), &a.out, a.force, progress, &Stderr);
     bar.finish_and_clear();
-    let calls = &summary.manifest.calls;
-    let failed: Vec<_> = calls.iter().filter(|c| c.error.is_some()).collect();
-    for f in &failed {
-        eprintln!(
-            "failed: {} ({} {}): {}",
-            f.key,
-            f.source,
-            f.path,
-            f.error.as_deref().unwrap_or_default()
-        );
-    }
-    eprintln!(
-        "wrote {} ({}, {} failed)",
-        a.out.display(),
-        count(calls.len(), "call"),
-        failed.len()
-    );
-    Ok(if failed.is_empty() {
-        Exit::Ok
-    } else {
-        Exit::Partial
-    })
+    finish(outcome?)
 }

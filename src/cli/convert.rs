@@ -1,10 +1,8 @@
 //! `stigkit convert`.
 
-use super::{Exit, warn_all};
-use crate::source::Format;
-use crate::{cklb, output, source};
+use super::{Exit, Stderr, finish};
+use crate::commands::convert;
 use std::path::PathBuf;
-use uuid::Uuid;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -19,32 +17,5 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> anyhow::Result<Exit> {
-    let loaded = source::load_checklist(&a.input)?;
-    warn_all(&a.input, &loaded.warnings);
-    let mut checklist = loaded.checklist;
-    if checklist.name.is_empty() {
-        checklist.name = a
-            .output
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default();
-    }
-    checklist.fill_identifiers(Uuid::new_v4);
-    if Format::from_path(&a.output) == Some(Format::Cklb) {
-        for lost in cklb::unrepresentable(&checklist) {
-            eprintln!(
-                "warning: {}: a CKLB has no field for {lost}; it is not in {}",
-                a.input.display(),
-                a.output.display()
-            );
-        }
-    }
-    output::write_checklist(&a.output, &checklist, a.force)?;
-    eprintln!(
-        "wrote {} ({}, {} rules)",
-        a.output.display(),
-        super::count(checklist.stigs.len(), "STIG"),
-        checklist.rule_count()
-    );
-    Ok(Exit::Ok)
+    finish(convert::convert(&a.input, &a.output, a.force, &Stderr)?)
 }

@@ -1,7 +1,8 @@
 //! The command line: the only code that knows clap, terminals and exit codes.
 //!
-//! Each subcommand has its own file that turns parsed arguments into calls
-//! on the library. Errors are printed once, on one line, by [`main`].
+//! Each subcommand has its own file that turns parsed arguments into a
+//! request to one [`crate::commands`] function, then prints its outcome.
+//! Errors are printed once, on one line, by [`main`].
 
 mod archive;
 mod benchmark;
@@ -17,6 +18,7 @@ mod show;
 mod upgrade;
 mod verdict;
 
+use crate::commands::{Attention, Outcome};
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
@@ -143,11 +145,26 @@ fn one_line(err: &anyhow::Error) -> String {
     line.replace(['\n', '\r'], " ")
 }
 
-/// Prints reader warnings for one file to stderr.
-fn warn_all(path: &std::path::Path, warnings: &[String]) {
-    for w in warnings {
-        eprintln!("warning: {}: {w}", path.display());
+/// Shows warnings on stderr as they happen.
+struct Stderr;
+
+impl crate::commands::Notify for Stderr {
+    fn warning(&self, line: &str) {
+        eprintln!("warning: {line}");
     }
+}
+
+/// Prints a command's outcome and maps what it calls for to an exit code.
+fn finish(o: Outcome) -> anyhow::Result<Exit> {
+    print(&o.stdout)?;
+    for line in &o.notes {
+        eprintln!("{line}");
+    }
+    Ok(match o.attention {
+        Attention::None => Exit::Ok,
+        Attention::Findings => Exit::Findings,
+        Attention::Partial => Exit::Partial,
+    })
 }
 
 /// Writes to stdout, treating a closed pipe (`| head`) as success.
@@ -157,19 +174,5 @@ fn print(text: &str) -> anyhow::Result<()> {
     match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         other => Ok(other?),
-    }
-}
-
-/// Current time as STIG Viewer 3 stamps rules: `2023-08-09T15:36:29.896Z`.
-fn now_stamp() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-}
-
-/// `1 STIG`, `2 STIGs`.
-fn count(n: usize, noun: &str) -> String {
-    if n == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{n} {noun}s")
     }
 }

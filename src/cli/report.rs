@@ -1,12 +1,8 @@
 //! `stigkit report`.
 
-use super::{Exit, now_stamp, print, warn_all};
-use crate::report::{AssessmentReport, AssetReport, Templates};
-use crate::{batch, output};
-use std::path::{Path, PathBuf};
-
-/// Per-rule tables are kept for up to this many checklists unless asked.
-const DETAIL_LIMIT: usize = 20;
+use super::{Exit, Stderr, finish};
+use crate::commands::report;
+use std::path::PathBuf;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -44,77 +40,22 @@ pub enum Details {
 }
 
 pub fn run(a: Args) -> anyhow::Result<Exit> {
-    let format = match a.format {
-        Some(f) => f,
-        None => format_of(&a.output)?,
-    };
-    let templates = match &a.templates {
-        Some(dir) => Templates::with_dir(dir).map_err(anyhow::Error::msg)?,
-        None => Templates::builtin(),
-    };
-    let details = match a.details {
-        Details::Always => true,
-        Details::Never => false,
-        Details::Auto => a.checklists.len() <= DETAIL_LIMIT,
-    };
-    let mut assets = Vec::with_capacity(a.checklists.len());
-    // Each checklist becomes its (much smaller) view as soon as it is read.
-    batch::for_each_mapped(
-        &a.checklists,
-        batch::workers(),
-        |i, loaded| {
-            loaded.map(|l| {
-                let view = AssetReport::of(&a.checklists[i], &l.checklist, details);
-                (view, l.warnings)
-            })
+    finish(report::report(
+        report::Request {
+            checklists: &a.checklists,
+            output: &a.output,
+            format: a.format.map(|f| match f {
+                ReportFormat::Html => report::Format::Html,
+                ReportFormat::Md => report::Format::Md,
+            }),
+            details: match a.details {
+                Details::Auto => report::Details::Auto,
+                Details::Always => report::Details::Always,
+                Details::Never => report::Details::Never,
+            },
+            templates: a.templates.as_deref(),
+            force: a.force,
         },
-        |i, viewed| {
-            let (view, warnings) = viewed?;
-            warn_all(&a.checklists[i], &warnings);
-            assets.push(view);
-            anyhow::Ok(())
-        },
-    )?;
-    let view = AssessmentReport::of(assets, details, now_stamp());
-    let name = match format {
-        ReportFormat::Html => "report.html.j2",
-        ReportFormat::Md => "report.md.j2",
-    };
-    let text = templates
-        .render(name, &view)
-        .map_err(|e| anyhow::anyhow!("template {name}: {e:#}"))?;
-    if a.output == Path::new("-") {
-        print(&text)?;
-    } else {
-        output::write_atomic(&a.output, text.as_bytes(), a.force)?;
-        eprintln!(
-            "wrote {}: {} Open ({} CAT I), {} Not_Reviewed of {} rules in {}",
-            a.output.display(),
-            view.totals.all.open,
-            view.totals.cat_i.open,
-            view.totals.all.not_reviewed,
-            view.totals.all.total,
-            super::count(view.assets.len(), "checklist"),
-        );
-    }
-    Ok(Exit::Ok)
-}
-
-fn format_of(path: &Path) -> anyhow::Result<ReportFormat> {
-    if path == Path::new("-") {
-        return Ok(ReportFormat::Html);
-    }
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    match ext.as_str() {
-        "html" | "htm" => Ok(ReportFormat::Html),
-        "md" | "markdown" => Ok(ReportFormat::Md),
-        _ => anyhow::bail!(
-            "{}: unknown report extension; use .html or .md, or --format",
-            path.display()
-        ),
-    }
+        &Stderr,
+    )?)
 }

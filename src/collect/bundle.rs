@@ -2,7 +2,7 @@
 //! holding `ca.pem`, `cert.pem`, `key.pem`, `kube.yml` and `env.sh`.
 
 use super::tls::Identity;
-use crate::archive;
+use crate::unzip;
 use std::path::{Path, PathBuf};
 
 /// A loaded client bundle. The private key stays in memory only.
@@ -34,11 +34,11 @@ impl ClientBundle {
             }
         } else {
             let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
-            if !archive::is_zip(&bytes) {
+            if !unzip::is_zip(&bytes) {
                 return Err("not a client bundle: expected a zip or a folder with ca.pem, cert.pem and key.pem".into());
             }
             let wanted = |n: &str| FILES.contains(&n.rsplit('/').next().unwrap_or(n));
-            for (name, data) in archive::entries(&bytes, wanted).map_err(|e| e.to_string())? {
+            for (name, data) in unzip::entries(&bytes, wanted).map_err(|e| e.to_string())? {
                 let base = name.rsplit('/').next().unwrap_or(&name).to_string();
                 if !found.iter().any(|(n, _)| *n == base) {
                     found.push((base, data));

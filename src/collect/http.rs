@@ -2,7 +2,7 @@
 //! per-request timeout, retries with backoff, a cap on body size, and a
 //! redirect policy that never leaves the host it was pointed at.
 
-use super::settings::Secret;
+use super::secret::Secret;
 use super::tls::{self, Identity, Trust};
 use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, RETRY_AFTER};
 use reqwest::{Client, StatusCode};

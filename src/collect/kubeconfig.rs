@@ -1,7 +1,7 @@
 //! The subset of a kubeconfig stigkit needs: the current context's server,
 //! its CA, and the user's client certificate or token.
 
-use super::settings::Secret;
+use super::secret::Secret;
 use super::tls::{Identity, Trust};
 use base64::Engine;
 use serde::Deserialize;

@@ -18,11 +18,13 @@ mod kubeconfig;
 mod mke;
 mod msr;
 pub mod redact;
+mod secret;
 pub mod settings;
 pub mod tls;
 
 pub use bundle::ClientBundle;
-pub use settings::{Environment, Flags, ProcessEnvironment, Secret, Settings};
+pub use secret::Secret;
+pub use settings::{Environment, Flags, ProcessEnvironment, Settings};
 
 use crate::evidence::{BundleWriter, CallRecord, Manifest, Target, file_safe};
 use http::{Api, Auth, Failure, Fetched, Limits, Login, Transport};
@@ -200,7 +202,10 @@ impl Collector {
         record.file = Some(format!("{key}.pem"));
         self.push(Outcome {
             record,
-            stored: Some((format!("{key}.pem"), tls::der_to_pem(der).into_bytes())),
+            stored: Some((
+                format!("{key}.pem"),
+                crate::pki::der_to_pem(der).into_bytes(),
+            )),
         });
     }
 

@@ -9,31 +9,11 @@
 
 use super::bundle::ClientBundle;
 use super::kubeconfig::{self, KubeTarget};
+use super::secret::Secret;
 use super::tls::{Identity, Trust};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-
-/// A password or token: never printed, never serialised.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(s: impl Into<String>) -> Secret {
-        Secret(s.into())
-    }
-
-    /// The secret itself, for the one place that sends it.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Secret(<redacted>)")
-    }
-}
 
 /// What the command line gave (no clap here: the CLI fills this in).
 #[derive(Clone, Debug, Default)]

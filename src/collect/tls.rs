@@ -50,7 +50,7 @@ pub fn client_config(trust: &Trust, identity: Option<&Identity>) -> Result<Clien
         Trust::Insecure => builder
             .dangerous()
             .with_custom_certificate_verifier(Arc::new(AcceptAny(provider))),
-        Trust::Pem(pem) => builder.with_root_certificates(roots_from_pem(pem)?),
+        Trust::Pem(pem) => builder.with_root_certificates(crate::pki::roots_from_pem(pem)?),
         Trust::System => builder.with_root_certificates(system_roots()?),
     };
     let mut config = match identity {
@@ -72,23 +72,6 @@ pub fn client_config(trust: &Trust, identity: Option<&Identity>) -> Result<Clien
     };
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     Ok(config)
-}
-
-/// A root store holding every certificate of a PEM bundle.
-pub fn roots_from_pem(pem: &[u8]) -> Result<RootCertStore, String> {
-    let mut roots = RootCertStore::empty();
-    let mut n = 0;
-    for cert in CertificateDer::pem_slice_iter(pem) {
-        let cert = cert.map_err(|e| format!("CA certificate: {e}"))?;
-        roots
-            .add(cert)
-            .map_err(|e| format!("CA certificate: {e}"))?;
-        n += 1;
-    }
-    if n == 0 {
-        return Err("CA file holds no PEM certificate".into());
-    }
-    Ok(roots)
 }
 
 fn system_roots() -> Result<RootCertStore, String> {
@@ -149,17 +132,4 @@ impl ServerCertVerifier for AcceptAny {
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
         self.0.signature_verification_algorithms.supported_schemes()
     }
-}
-
-/// PEM text of a DER certificate.
-pub fn der_to_pem(der: &[u8]) -> String {
-    use base64::Engine;
-    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
-    let mut out = String::from("-----BEGIN CERTIFICATE-----\n");
-    for chunk in b64.as_bytes().chunks(64) {
-        out.push_str(std::str::from_utf8(chunk).expect("base64 is ASCII"));
-        out.push('\n');
-    }
-    out.push_str("-----END CERTIFICATE-----\n");
-    out
 }

@@ -13,7 +13,7 @@ mod manifest;
 
 pub use manifest::{CallRecord, Manifest, Target};
 
-use crate::archive;
+use crate::unzip;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -41,7 +41,7 @@ pub enum Error {
     Archive {
         path: String,
         #[source]
-        source: archive::Error,
+        source: unzip::Error,
     },
     #[error("{path}: not an evidence bundle: no {MANIFEST}")]
     NoManifest { path: String },
@@ -180,7 +180,7 @@ impl Evidence {
         } else {
             let bytes = std::fs::read(path).map_err(io)?;
             for (name, data) in
-                archive::entries(&bytes, |_| true).map_err(|source| Error::Archive {
+                unzip::entries(&bytes, |_| true).map_err(|source| Error::Archive {
                     path: shown.clone(),
                     source,
                 })?

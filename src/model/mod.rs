@@ -6,6 +6,7 @@
 
 mod benchmark;
 mod checklist;
+mod lint;
 mod matching;
 mod provenance;
 mod status;
@@ -19,6 +20,7 @@ pub use checklist::{
     ASSET_TYPES, Asset, Checklist, ChecklistRule, MAX_TEXT, Passthrough, ROLES, Review, RuleRecord,
     StigChecklist, StigInfo, TECH_AREAS, text_len,
 };
+pub use lint::{Finding, Level};
 pub use matching::{MatchKey, pair_rules};
 pub use provenance::{EVALUATE_STIG, Engine, decided_by, marker_line, merged_line, stigkit_engine};
 pub use status::{Severity, Status};

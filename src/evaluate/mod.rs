@@ -6,14 +6,19 @@
 //! to its rules by Vuln ID. A rule without a check stays Not_Reviewed, and
 //! a check whose Vuln ID the benchmark lacks is reported and skipped.
 
+mod asset;
+mod summary;
+
+pub use asset::asset_from;
+pub use summary::summary_text;
+
 use crate::checks::answers::{Answers, Decision};
 use crate::checks::{Facts, Outcome, Policy, registry};
 use crate::evidence::Evidence;
 use crate::model::{
-    Asset, Benchmark, Checklist, MAX_TEXT, Severity, Status, Summary, marker_line, stigkit_engine,
-    text_len,
+    Asset, Benchmark, Checklist, MAX_TEXT, Severity, Status, marker_line, stigkit_engine, text_len,
 };
-use crate::report::Templates;
+use crate::templates::Templates;
 use chrono::NaiveDate;
 use serde::Serialize;
 use uuid::Uuid;
@@ -349,11 +354,46 @@ fn source(ev: &Evidence, key: &str) -> Option<SourceView> {
     }
 }
 
-/// Counts of a result set, per category.
-pub fn summary(results: &[RuleResult]) -> Summary {
-    let mut s = Summary::default();
-    for r in results {
-        s.add(r.severity, r.status);
+/// The least severe Open finding that fails a pipeline (`--fail-on`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FailOn {
+    /// Open CAT I findings.
+    Cat1,
+    /// Open CAT I or CAT II findings.
+    Cat2,
+    /// Any open finding.
+    Cat3,
+}
+
+impl FailOn {
+    /// Whether an Open finding of severity `s` reaches the threshold.
+    pub fn counts(self, s: Severity) -> bool {
+        matches!(
+            (self, s),
+            (_, Severity::High)
+                | (FailOn::Cat2 | FailOn::Cat3, Severity::Medium)
+                | (FailOn::Cat3, Severity::Low | Severity::Unknown)
+        )
     }
-    s
+}
+
+impl Evaluation {
+    /// Whether an Open finding reaches `fail`.
+    pub fn fails(&self, fail: FailOn) -> bool {
+        self.results
+            .iter()
+            .any(|r| r.status == Status::Open && fail.counts(r.severity))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fail_on_thresholds() {
+        assert!(FailOn::Cat1.counts(Severity::High) && !FailOn::Cat1.counts(Severity::Medium));
+        assert!(FailOn::Cat2.counts(Severity::Medium) && !FailOn::Cat2.counts(Severity::Low));
+        assert!(FailOn::Cat3.counts(Severity::Low));
+    }
 }

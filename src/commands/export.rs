@@ -1,0 +1,118 @@
+//! `export`: XCCDF results, STIG Viewer's CSV, or an eMASS POA&M.
+//!
+//! XCCDF writes one results file per STIG (a results document holds one
+//! Benchmark). The output is that file when the inputs hold a single STIG
+//! and it is not a folder; otherwise it is a folder (made if missing) that
+//! gets `<host>_<stig_id>_V<v>R<r>-xccdf.xml` per STIG. CSV and POA&M write
+//! one file with rows from every checklist.
+
+use super::{Notify, Outcome, count, now_stamp, warn_all};
+use crate::model::{Checklist, Status};
+use crate::{export, output, source, xccdf_results};
+use anyhow::{Context, bail};
+use std::path::{Path, PathBuf};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Xccdf,
+    Csv,
+    Poam,
+}
+
+/// What `export` reads and writes.
+pub struct Request<'a> {
+    pub checklists: &'a [PathBuf],
+    pub format: Format,
+    /// A file, or for XCCDF of several STIGs a folder (ending in `/`).
+    pub output: &'a Path,
+    /// For checklists that name no host.
+    pub host_name: Option<&'a str>,
+    pub force: bool,
+}
+
+/// Reads every checklist, then writes the export.
+pub fn export(r: Request<'_>, notify: &dyn Notify) -> anyhow::Result<Outcome> {
+    let mut checklists = Vec::with_capacity(r.checklists.len());
+    for path in r.checklists {
+        let loaded = source::load_checklist(path)?;
+        let mut checklist = loaded.checklist;
+        match r.host_name {
+            Some(h) if checklist.asset.host_name.trim().is_empty() => {
+                checklist.asset.host_name = h.to_string();
+            }
+            // The reader's warning is moot once a host name is given.
+            _ => warn_all(notify, path, &loaded.warnings),
+        }
+        checklists.push(checklist);
+    }
+    let (bytes, what) = match r.format {
+        Format::Xccdf => return xccdf(&r, &checklists),
+        Format::Csv => {
+            let rows: usize = checklists.iter().map(Checklist::rule_count).sum();
+            (export::csv::write(&checklists), count(rows, "rule"))
+        }
+        Format::Poam => {
+            let open = checklists
+                .iter()
+                .flat_map(|c| &c.stigs)
+                .flat_map(|s| &s.rules)
+                .filter(|r| r.review.status == Status::Open)
+                .count();
+            (
+                export::poam::write(&checklists),
+                count(open, "Open finding"),
+            )
+        }
+    };
+    let bytes = bytes.with_context(|| r.output.display().to_string())?;
+    output::write_atomic(r.output, &bytes, r.force)?;
+    Ok(Outcome::noted(vec![format!(
+        "wrote {} ({what})",
+        r.output.display()
+    )]))
+}
+
+fn xccdf(r: &Request<'_>, checklists: &[Checklist]) -> anyhow::Result<Outcome> {
+    let now = now_stamp();
+    let stigs: usize = checklists.iter().map(|c| c.stigs.len()).sum();
+    let as_folder = r.output.is_dir() || r.output.to_string_lossy().ends_with('/');
+    if !as_folder && stigs != 1 {
+        bail!(
+            "{}: the input holds {stigs} STIGs and an XCCDF results file holds one; give a folder ending in / to get one file per STIG",
+            r.output.display()
+        );
+    }
+    let mut files: Vec<(PathBuf, String)> = Vec::with_capacity(stigs);
+    for (c, path) in checklists.iter().zip(r.checklists) {
+        for s in &c.stigs {
+            let xml = xccdf_results::write(&c.asset, s, &now)
+                .with_context(|| path.display().to_string())?;
+            let out = if as_folder {
+                r.output.join(export::xccdf_file_name(&c.asset, s))
+            } else {
+                r.output.to_path_buf()
+            };
+            if files.iter().any(|(p, _)| *p == out) {
+                bail!(
+                    "{}: two STIGs of the inputs would both be written there (same host, STIG and release)",
+                    out.display()
+                );
+            }
+            files.push((out, xml));
+        }
+    }
+    if as_folder {
+        std::fs::create_dir_all(r.output).with_context(|| r.output.display().to_string())?;
+    }
+    let refs: Vec<(&Path, &[u8])> = files
+        .iter()
+        .map(|(p, x)| (p.as_path(), x.as_bytes()))
+        .collect();
+    output::write_all_atomic(&refs, r.force)?;
+    Ok(Outcome::noted(
+        files
+            .iter()
+            .map(|(p, _)| format!("wrote {}", p.display()))
+            .collect(),
+    ))
+}

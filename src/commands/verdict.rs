@@ -1,0 +1,217 @@
+//! `evaluate` and `scan`: from evidence to filled checklists. The site
+//! policy and answer files are read here; judging and the summary are
+//! [`crate::evaluate`]'s.
+
+use super::{Attention, Outcome, load_benchmark, now_stamp, stem};
+use crate::checks::Policy;
+use crate::checks::answers::Answers;
+use crate::collect::{self, Flags, ProcessEnvironment, Settings};
+use crate::evaluate::{self, Evaluation, FailOn, Inputs};
+use crate::evidence::Evidence;
+use crate::model::{Asset, Benchmark, Checklist};
+use crate::output;
+use crate::templates::Templates;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// How evidence is judged.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// DISA benchmark for rule ids and texts; the built-in catalog if `None`.
+    pub benchmark: Option<PathBuf>,
+    pub pick: Option<String>,
+    pub policy: Option<PathBuf>,
+    pub answers: Vec<PathBuf>,
+    /// A folder of templates overriding the built-in ones by name.
+    pub templates: Option<PathBuf>,
+    pub fail_on: Option<FailOn>,
+    /// Judge answer expiry as of this day instead of today.
+    pub as_of: Option<chrono::NaiveDate>,
+    /// The asset's fields; what it lacks comes from the evidence.
+    pub asset: Asset,
+    /// The host name, when the user gave one.
+    pub host_name: Option<String>,
+}
+
+/// Loads the policy file; its trusted CA bundle path is relative to it.
+pub fn load_policy(path: Option<&Path>) -> anyhow::Result<Policy> {
+    let Some(path) = path else {
+        return Ok(Policy::default());
+    };
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| anyhow::anyhow!("policy {}: {e}", path.display()))?;
+    let mut p =
+        Policy::parse(&text).map_err(|e| anyhow::anyhow!("policy {}: {e}", path.display()))?;
+    if let Some(ca) = &p.trusted_ca_bundle {
+        let ca = if ca.is_absolute() {
+            ca.clone()
+        } else {
+            path.parent().unwrap_or(Path::new(".")).join(ca)
+        };
+        let pem = std::fs::read(&ca).map_err(|e| {
+            anyhow::anyhow!(
+                "policy {}: trusted_ca_bundle {}: {e}",
+                path.display(),
+                ca.display()
+            )
+        })?;
+        p.trusted_ca_pem = Some(pem);
+    }
+    Ok(p)
+}
+
+/// Loads answer files; one Vuln ID answered twice is an error naming both.
+pub fn load_answers(paths: &[PathBuf]) -> anyhow::Result<Answers> {
+    let mut all = Answers::default();
+    for path in paths {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| anyhow::anyhow!("answers {}: {e}", path.display()))?;
+        let name = path.display().to_string();
+        let file =
+            Answers::parse(&text, &name).map_err(|e| anyhow::anyhow!("answers {name}: {e}"))?;
+        for a in file.iter() {
+            all.add(a.clone())
+                .map_err(|e| anyhow::anyhow!("answers: {e}"))?;
+        }
+    }
+    Ok(all)
+}
+
+/// A judged bundle, ready to be written.
+pub struct Judged {
+    pub evaluation: Evaluation,
+    pub benchmark: Benchmark,
+    templates: Templates,
+}
+
+impl Judged {
+    /// The checklist to write, named after `name`, with fresh identifiers.
+    pub fn checklist(&self, name: String) -> Checklist {
+        let mut checklist = self.evaluation.checklist.clone();
+        checklist.name = name;
+        checklist.fill_identifiers(uuid::Uuid::new_v4);
+        checklist
+    }
+
+    /// The printed summary, naming `outputs` as written.
+    pub fn summary(&self, ev: &Evidence, outputs: &[PathBuf]) -> anyhow::Result<String> {
+        Ok(evaluate::summary_text(
+            &self.templates,
+            &self.evaluation,
+            &self.benchmark,
+            ev,
+            outputs,
+        )?)
+    }
+
+    /// Findings when `--fail-on` trips, else Partial when the evidence is.
+    pub fn attention(&self, o: &Options, ev: &Evidence) -> Attention {
+        match o.fail_on {
+            Some(f) if self.evaluation.fails(f) => Attention::Findings,
+            _ if ev.is_partial() => Attention::Partial,
+            _ => Attention::None,
+        }
+    }
+}
+
+/// Judges every rule of the benchmark from the evidence.
+pub fn judge(o: &Options, ev: &Evidence) -> anyhow::Result<Judged> {
+    let benchmark = load_benchmark(o.benchmark.as_deref(), o.pick.as_deref())?;
+    let policy = load_policy(o.policy.as_deref())?;
+    let answers = load_answers(&o.answers)?;
+    let templates = match &o.templates {
+        Some(d) => Templates::with_dir(d).map_err(anyhow::Error::msg)?,
+        None => Templates::builtin(),
+    };
+    let asset = evaluate::asset_from(&o.asset, o.host_name.as_deref(), ev);
+    let evaluation = evaluate::evaluate(Inputs {
+        benchmark: &benchmark,
+        evidence: ev,
+        policy: &policy,
+        answers: &answers,
+        templates: &templates,
+        asset,
+        today: o.as_of.unwrap_or_else(|| chrono::Local::now().date_naive()),
+        stig_uuid: uuid::Uuid::new_v4(),
+        now: now_stamp(),
+    })
+    .map_err(|e| anyhow::anyhow!("rendering a template: {e:#}"))?;
+    Ok(Judged {
+        evaluation,
+        benchmark,
+        templates,
+    })
+}
+
+/// Judges a saved bundle, offline, and writes each of `outputs`.
+pub fn evaluate(
+    o: &Options,
+    evidence: &Path,
+    outputs: &[PathBuf],
+    force: bool,
+) -> anyhow::Result<Outcome> {
+    for out in outputs {
+        output::render_checklist(out, &Checklist::default())?;
+        if !force && out.exists() {
+            anyhow::bail!(
+                "{}: already exists (use --force to replace it)",
+                out.display()
+            );
+        }
+    }
+    let ev = Evidence::load(evidence)?;
+    let j = judge(o, &ev)?;
+    let checklist = j.checklist(outputs.first().map(|p| stem(p)).unwrap_or_default());
+    for out in outputs {
+        output::write_checklist(out, &checklist, force)?;
+    }
+    Ok(Outcome::shown(j.summary(&ev, outputs)?).with(j.attention(o, &ev)))
+}
+
+/// Collects into `out/evidence`, judges the bundle as read back from
+/// disk (exactly as an offline `evaluate` would), and writes a CKL, a
+/// CKLB and `summary.txt` beside it.
+pub fn scan(
+    flags: &Flags,
+    o: &Options,
+    out: &Path,
+    force: bool,
+    notify: &dyn super::Notify,
+) -> anyhow::Result<Outcome> {
+    if out.exists() && !force {
+        anyhow::bail!(
+            "{}: already exists (use --force to replace it)",
+            out.display()
+        );
+    }
+    if out.extension().is_some() {
+        anyhow::bail!(
+            "{}: scan writes a folder (evidence, checklists and a summary); give a folder name",
+            out.display()
+        );
+    }
+    let settings = Settings::resolve(flags, &ProcessEnvironment).map_err(anyhow::Error::msg)?;
+    for w in &settings.warnings {
+        notify.warning(w);
+    }
+    std::fs::create_dir_all(out).map_err(|e| anyhow::anyhow!("{}: {e}", out.display()))?;
+    let bundle = out.join("evidence");
+    let progress: Arc<dyn collect::Progress> = Arc::new(collect::Quiet);
+    collect::collect(&settings, progress, &bundle, force).map_err(anyhow::Error::msg)?;
+    let ev = Evidence::load(&bundle)?;
+    let j = judge(o, &ev)?;
+    let name = crate::evidence::file_safe(&j.evaluation.checklist.asset.host_name);
+    let outputs = [
+        out.join(format!("{name}.ckl")),
+        out.join(format!("{name}.cklb")),
+    ];
+    let checklist = j.checklist(name);
+    for p in &outputs {
+        output::write_checklist(p, &checklist, force)?;
+    }
+    let mut written: Vec<PathBuf> = vec![bundle];
+    written.extend(outputs.iter().cloned());
+    let summary = j.summary(&ev, &written)?;
+    output::write_atomic(&out.join("summary.txt"), summary.as_bytes(), force)?;
+    Ok(Outcome::shown(summary).with(j.attention(o, &ev)))
+}
