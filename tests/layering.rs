@@ -502,3 +502,22 @@ fn architecture_table_is_read_bottom_first() {
     let doc = "| Layer | Modules | Owns |\n|---|---|---|\n| 1 | `model` | x |\n| 2 | `xml`, `unzip` | y |\n";
     assert_eq!(layers_of(doc), table(&[&["model"], &["xml", "unzip"]]));
 }
+
+/// Files stay small enough to read in one sitting: the CLI is argument
+/// parsing only, and a check file holds one topic's rules.
+#[test]
+fn thin_cli_and_small_check_files() {
+    let files = crate_files();
+    let lines = |rel: &str| files[rel].lines().count();
+    assert!(
+        lines("cli/verdict.rs") < 150,
+        "cli/verdict.rs has {} lines",
+        lines("cli/verdict.rs")
+    );
+    let big: Vec<String> = files
+        .keys()
+        .filter(|rel| rel.starts_with("checks/") && lines(rel) > 500)
+        .map(|rel| format!("src/{rel}: {} lines", lines(rel)))
+        .collect();
+    assert!(big.is_empty(), "check files over 500 lines: {big:?}");
+}
