@@ -118,13 +118,27 @@ fn stage_with(
         let mode = std::fs::metadata(path).map_or(0o644, |m| m.permissions().mode() & 0o7777);
         builder.permissions(std::fs::Permissions::from_mode(mode));
     }
-    let mut tmp = builder.tempfile_in(dir).map_err(io)?;
+    // tempfile's error names its random temporary path; the user should
+    // see only the path they asked for.
+    let mut tmp = builder
+        .tempfile_in(dir)
+        .map_err(|e| io(without_path(e)))?;
     fill(tmp.as_file_mut()).map_err(io)?;
     tmp.as_file().sync_all().map_err(io)?;
     Ok(Staged {
         path: path.to_path_buf(),
         tmp,
     })
+}
+
+/// The cause of an I/O error without the temporary path tempfile adds to
+/// its message (`… at path "/dir/.stigkit-XXXX.tmp"`).
+fn without_path(e: std::io::Error) -> std::io::Error {
+    let text = e.to_string();
+    match text.rfind(" at path \"") {
+        Some(i) => std::io::Error::new(e.kind(), &text[..i]),
+        None => e,
+    }
 }
 
 impl Staged {

@@ -480,3 +480,26 @@ fn convert_warns_about_fields_cklb_cannot_hold() {
         "{err}"
     );
 }
+
+/// A write into a folder that does not exist names the path the user gave,
+/// not the temporary file beside it, and leaves nothing behind.
+#[test]
+fn write_error_names_the_requested_path() {
+    let dir = tempdir();
+    let out = dir.path().join("missing/dir/x.ckl");
+    let input = data("ckl/smcm/Asset_a-multi-stig.ckl");
+    let o = run(&["convert", s(&input), "-o", s(&out)]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    let lines: Vec<&str> = err.lines().filter(|l| l.starts_with("error:")).collect();
+    assert_eq!(
+        lines,
+        vec![format!(
+            "error: {}: No such file or directory (os error 2)",
+            out.display()
+        )],
+        "{err}"
+    );
+    assert!(!err.contains(".stigkit-"), "{err}");
+    assert!(!dir.path().join("missing").exists());
+}
