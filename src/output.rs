@@ -120,9 +120,7 @@ fn stage_with(
     }
     // tempfile's error names its random temporary path; the user should
     // see only the path they asked for.
-    let mut tmp = builder
-        .tempfile_in(dir)
-        .map_err(|e| io(without_path(e)))?;
+    let mut tmp = builder.tempfile_in(dir).map_err(|e| io(without_path(e)))?;
     fill(tmp.as_file_mut()).map_err(io)?;
     tmp.as_file().sync_all().map_err(io)?;
     Ok(Staged {

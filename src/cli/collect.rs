@@ -100,7 +100,7 @@ impl Progress for Bar {
         self.0.inc_length(n);
     }
     fn finished(&self, key: &str, _ok: bool) {
-        self.0.set_message(key.to_string());
+        self.0.set_message(super::terminal_safe(key));
         self.0.inc(1);
     }
 }

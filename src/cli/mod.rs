@@ -104,7 +104,7 @@ pub fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code.into(),
         Err(err) => {
-            eprintln!("error: {}", one_line(&err));
+            to_stderr(&format!("error: {}", one_line(&err)));
             Exit::Error.into()
         }
     }
@@ -145,12 +145,42 @@ fn one_line(err: &anyhow::Error) -> String {
     line.replace(['\n', '\r'], " ")
 }
 
+/// `text` safe to print on a terminal: control characters (C0, DEL, C1)
+/// and bidirectional overrides from the input are shown as escapes, so a
+/// hostile file cannot retitle, recolour or reorder the user's terminal.
+pub fn terminal_safe(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\n' => out.push('\n'),
+            '\t' => out.push_str("\\t"),
+            '\0' => out.push_str("\\0"),
+            c if c.is_control()
+                || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}') =>
+            {
+                if (c as u32) < 0x100 {
+                    out.push_str(&format!("\\x{:02x}", c as u32));
+                } else {
+                    out.push_str(&format!("\\u{{{:04x}}}", c as u32));
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// One line for stderr: newlines folded, then made terminal-safe.
+fn to_stderr(line: &str) {
+    eprintln!("{}", terminal_safe(&line.replace(['\n', '\r'], " ")));
+}
+
 /// Shows warnings on stderr as they happen.
 struct Stderr;
 
 impl crate::commands::Notify for Stderr {
     fn warning(&self, line: &str) {
-        eprintln!("warning: {line}");
+        to_stderr(&format!("warning: {line}"));
     }
 }
 
@@ -158,7 +188,7 @@ impl crate::commands::Notify for Stderr {
 fn finish(o: Outcome) -> anyhow::Result<Exit> {
     print(&o.stdout)?;
     for line in &o.notes {
-        eprintln!("{line}");
+        to_stderr(line);
     }
     Ok(match o.attention {
         Attention::None => Exit::Ok,
@@ -168,9 +198,18 @@ fn finish(o: Outcome) -> anyhow::Result<Exit> {
 }
 
 /// Writes to stdout, treating a closed pipe (`| head`) as success.
+/// On a terminal the text is made terminal-safe; a pipe or a file gets it
+/// byte for byte.
 fn print(text: &str) -> anyhow::Result<()> {
-    use std::io::Write;
+    use std::io::{IsTerminal, Write};
     let mut out = std::io::stdout().lock();
+    let safe;
+    let text = if out.is_terminal() {
+        safe = terminal_safe(text);
+        &safe
+    } else {
+        text
+    };
     match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         other => Ok(other?),
