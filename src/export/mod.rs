@@ -18,9 +18,23 @@ pub fn xccdf_file_name(asset: &Asset, stig: &StigChecklist) -> String {
     format!("{}-xccdf.xml", crate::output::safe_file_chars(&name))
 }
 
+/// A cell that cannot run as a spreadsheet formula. Excel, LibreOffice and
+/// Google Sheets evaluate a cell starting with `=`, `+`, `-`, `@`, a tab or
+/// a carriage return (or their full-width forms) when the file is opened;
+/// as OWASP recommends, such a cell gets a leading `'`, which the
+/// spreadsheet shows as text.
+pub fn spreadsheet_safe(cell: &str) -> std::borrow::Cow<'_, str> {
+    match cell.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r' | '＝' | '＋' | '－' | '＠') => {
+            format!("'{cell}").into()
+        }
+        _ => cell.into(),
+    }
+}
+
 /// Writes rows with the csv crate: RFC 4180 quoting (fields with commas,
 /// quotes or line breaks quoted, quotes doubled), CRLF line ends as
-/// spreadsheet tools expect.
+/// spreadsheet tools expect, every cell [`spreadsheet_safe`].
 fn to_csv<'a>(
     header: &[&str],
     rows: impl Iterator<Item = Vec<String>> + 'a,
@@ -30,7 +44,7 @@ fn to_csv<'a>(
         .from_writer(Vec::new());
     w.write_record(header)?;
     for row in rows {
-        w.write_record(&row)?;
+        w.write_record(row.iter().map(|c| spreadsheet_safe(c).into_owned()))?;
     }
     w.into_inner().map_err(|e| e.into_error().into())
 }
