@@ -50,6 +50,10 @@ pub struct ChecklistFacts {
     pub host_fqdn: String,
     pub host_mac: String,
     pub stigs: Vec<StigFacts>,
+    /// The evidence bundles (sha256 of their manifest.json) the checklist's
+    /// finding details say it was judged from.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub judged_from: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -66,6 +70,10 @@ pub struct EvidenceFacts {
     pub path: String,
     /// Number of files archived from it.
     pub files: usize,
+    /// sha256 of the bundle's manifest.json, when it is a stigkit evidence
+    /// bundle: what the checklists judged from it name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manifest_sha256: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

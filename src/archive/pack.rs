@@ -3,9 +3,10 @@
 use super::manifest::{
     self, ChecklistFacts, Creator, EvidenceFacts, FileEntry, Manifest, StigFacts,
 };
-use crate::evidence::sha256_hex;
+use crate::evidence::{MANIFEST as EVIDENCE_MANIFEST, sha256_hex};
 use crate::model::StigSummary;
-use crate::{output, source};
+use crate::model::bundles_named;
+use crate::{output, source, unzip};
 use std::collections::HashSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -79,6 +80,17 @@ fn facts(name: &str, loaded: &source::LoadedChecklist) -> ChecklistFacts {
                 }
             })
             .collect(),
+        judged_from: c
+            .stigs
+            .iter()
+            .flat_map(|s| &s.rules)
+            .flat_map(|r| bundles_named(&r.review.finding_details))
+            .fold(Vec::new(), |mut all, h| {
+                if !all.contains(&h) {
+                    all.push(h);
+                }
+                all
+            }),
     }
 }
 
@@ -134,6 +146,7 @@ pub fn pack(req: &Request) -> Result<Packed, Error> {
         evidence.push(EvidenceFacts {
             path: base,
             files: members.len() - before,
+            manifest_sha256: None,
         });
     }
 
@@ -177,6 +190,8 @@ pub fn pack(req: &Request) -> Result<Packed, Error> {
                 let loaded =
                     source::parse_checklist(&m.from, &data).map_err(|e| refuse(e.into()))?;
                 manifest.checklists.push(facts(&m.name, &loaded));
+            } else {
+                record_bundle(&mut manifest.evidence, &m.name, &data);
             }
             files.push(FileEntry {
                 path: m.name.clone(),
@@ -225,6 +240,21 @@ fn zip_time(rfc3339: &str) -> Option<zip::DateTime> {
 
 /// Regular files below `dir`, relative to the root, refusing symbolic links
 /// (they could point anywhere, and the archive must hold what was collected).
+/// Notes the sha256 of an evidence bundle's manifest.json: the member
+/// itself for a folder bundle, the entry inside for a zip bundle.
+fn record_bundle(evidence: &mut [EvidenceFacts], member: &str, data: &[u8]) {
+    for e in evidence {
+        if member == format!("{}/{EVIDENCE_MANIFEST}", e.path) {
+            e.manifest_sha256 = Some(sha256_hex(data));
+        } else if member == e.path && unzip::is_zip(data) {
+            e.manifest_sha256 = unzip::entries(data, |n| n == EVIDENCE_MANIFEST)
+                .ok()
+                .and_then(|found| found.into_iter().next())
+                .map(|(_, m)| sha256_hex(&m));
+        }
+    }
+}
+
 fn walk_dir(root: &Path, rel: &Path, out: &mut Vec<PathBuf>) -> Result<(), Error> {
     let dir = root.join(rel);
     let read = |source| Error::Read {

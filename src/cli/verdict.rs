@@ -76,8 +76,17 @@ pub struct EvaluateArgs {
     #[command(flatten)]
     pub verdict: VerdictArgs,
     /// Checklist(s) to write: .ckl and/or .cklb (repeatable).
-    #[arg(short, long = "output", value_name = "OUT", required = true)]
+    #[arg(
+        short,
+        long = "output",
+        value_name = "OUT",
+        required_unless_present = "verify_against"
+    )]
     pub outputs: Vec<PathBuf>,
+    /// Write nothing; check that the bundle is the one this checklist was
+    /// judged from (exit 1 when it is not).
+    #[arg(long, value_name = "CHECKLIST", conflicts_with = "outputs")]
+    pub verify_against: Option<PathBuf>,
     /// Replace outputs that exist.
     #[arg(long)]
     pub force: bool,
@@ -92,6 +101,9 @@ pub struct ScanArgs {
 }
 
 pub fn evaluate(a: EvaluateArgs) -> anyhow::Result<Exit> {
+    if let Some(checklist) = &a.verify_against {
+        return finish(verdict::verify_against(&a.evidence, checklist, &Stderr)?);
+    }
     let options = a.verdict.options();
     finish(verdict::evaluate(
         &options,

@@ -215,3 +215,64 @@ pub fn scan(
     output::write_atomic(&out.join("summary.txt"), summary.as_bytes(), force)?;
     Ok(Outcome::shown(summary).with(j.attention(o, &ev)))
 }
+
+/// Whether the bundle at `evidence` is the one `checklist` was judged
+/// from: the bundle is read and every file checked against its manifest,
+/// and the manifest's sha256 must be the one the checklist's finding
+/// details name. [`Attention::Findings`] when it is not, or when the
+/// checklist names no bundle.
+pub fn verify_against(
+    evidence: &Path,
+    checklist: &Path,
+    notify: &dyn super::Notify,
+) -> anyhow::Result<Outcome> {
+    let ev = Evidence::load(evidence)?;
+    let ours = ev.manifest_sha256.clone().ok_or_else(|| {
+        anyhow::anyhow!("{}: the bundle has no manifest.json", evidence.display())
+    })?;
+    let loaded = crate::source::load_checklist(checklist)?;
+    super::warn_all(notify, checklist, &loaded.warnings);
+    let rules: Vec<_> = loaded
+        .checklist
+        .stigs
+        .iter()
+        .flat_map(|s| &s.rules)
+        .collect();
+    let mut named: Vec<(String, usize)> = Vec::new();
+    for r in &rules {
+        for h in crate::model::bundles_named(&r.review.finding_details) {
+            match named.iter_mut().find(|(n, _)| *n == h) {
+                Some((_, count)) => *count += 1,
+                None => named.push((h, 1)),
+            }
+        }
+    }
+    let (c, e) = (checklist.display(), evidence.display());
+    let (text, attention) = match named.as_slice() {
+        [] => (
+            format!(
+                "{c}: names no evidence bundle (it was not judged by stigkit evaluate or scan), so {e} cannot be tied to it\n"
+            ),
+            Attention::Findings,
+        ),
+        [(h, n)] if *h == ours => (
+            format!(
+                "{e} is the evidence {c} was judged from: manifest.json sha256 {ours}, named by {n} of {} rules\n",
+                rules.len()
+            ),
+            Attention::None,
+        ),
+        _ => (
+            format!(
+                "{e} is NOT the evidence {c} was judged from: the checklist names manifest.json sha256 {}; this bundle's is {ours}\n",
+                named
+                    .iter()
+                    .map(|(h, n)| format!("{h} ({n} rules)"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Attention::Findings,
+        ),
+    };
+    Ok(Outcome::shown(text).with(attention))
+}

@@ -16,7 +16,8 @@ use crate::checks::answers::{Answers, Decision};
 use crate::checks::{Facts, Outcome, Policy, registry};
 use crate::evidence::Evidence;
 use crate::model::{
-    Asset, Benchmark, Checklist, MAX_TEXT, Severity, Status, marker_line, stigkit_engine, text_len,
+    Asset, Benchmark, Checklist, MAX_TEXT, Severity, Status, bundle_mention, bundles_named,
+    marker_line, stigkit_engine, text_len,
 };
 use crate::templates::Templates;
 use chrono::NaiveDate;
@@ -94,6 +95,8 @@ struct RuleView<'a> {
     sources: Vec<SourceView>,
     collected_at: &'a str,
     target: String,
+    /// sha256 of the bundle's manifest.json.
+    bundle: Option<&'a str>,
     tool: String,
 }
 
@@ -192,10 +195,22 @@ pub fn evaluate(i: Inputs<'_>) -> Result<Evaluation, minijinja::Error> {
                 .collect(),
             collected_at: &facts.collected_at,
             target: target.clone(),
+            bundle: i.evidence.manifest_sha256.as_deref(),
             tool: tool.clone(),
         };
         rule.review.status = status;
         rule.review.finding_details = finding_details(i.templates, &view)?;
+        // The bundle a review was judged from is named even when a custom
+        // template leaves it out: `evaluate --verify-against` reads it.
+        if let Some(h) = view.bundle.filter(|h| {
+            !bundles_named(&rule.review.finding_details)
+                .iter()
+                .any(|n| n == h)
+        }) {
+            rule.review
+                .finding_details
+                .push_str(&format!("\n\nSource: {}.", bundle_mention(h)));
+        }
         rule.review.comments = i
             .templates
             .render("comments.txt.j2", &view)?

@@ -26,6 +26,9 @@ pub const MANIFEST: &str = "manifest.json";
 pub struct Evidence {
     pub manifest: Manifest,
     files: BTreeMap<String, Vec<u8>>,
+    /// sha256 of `manifest.json` as read from disk: the bundle's identity,
+    /// which every checklist judged from it names. `None` in memory.
+    pub manifest_sha256: Option<String>,
 }
 
 /// A bundle that could not be read or written.
@@ -99,6 +102,7 @@ impl Evidence {
         Evidence {
             manifest,
             files: BTreeMap::new(),
+            manifest_sha256: None,
         }
     }
 
@@ -230,7 +234,11 @@ impl Evidence {
             }
             files.insert(file.clone(), data);
         }
-        Ok(Evidence { manifest, files })
+        Ok(Evidence {
+            manifest,
+            files,
+            manifest_sha256: Some(sha256_hex(&manifest_bytes)),
+        })
     }
 
     /// Writes the bundle to a folder, or to a zip when `path` ends in

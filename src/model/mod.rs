@@ -22,6 +22,9 @@ pub use checklist::{
 };
 pub use lint::{Finding, Level};
 pub use matching::{MatchKey, pair_rules};
-pub use provenance::{EVALUATE_STIG, Engine, decided_by, marker_line, merged_line, stigkit_engine};
+pub use provenance::{
+    EVALUATE_STIG, Engine, bundle_mention, bundles_named, decided_by, marker_line, merged_line,
+    stigkit_engine,
+};
 pub use status::{Severity, Status};
 pub use summary::{Counts, StigSummary, Summary};

@@ -40,6 +40,30 @@ pub fn marker_line(status: Status, version: &str, collected_at: &str) -> String 
     )
 }
 
+/// How finding details name the evidence bundle a review was judged from:
+/// the sha256 of its `manifest.json`, which lists every file's sha256.
+const BUNDLE: &str = "evidence bundle manifest.json sha256 ";
+
+/// `evidence bundle manifest.json sha256 <hex>`, as stigkit writes it.
+pub fn bundle_mention(manifest_sha256: &str) -> String {
+    format!("{BUNDLE}{manifest_sha256}")
+}
+
+/// The bundle hashes a text names, in order of first mention.
+pub fn bundles_named(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for (i, _) in text.match_indices(BUNDLE) {
+        let hex: String = text[i + BUNDLE.len()..]
+            .chars()
+            .take_while(char::is_ascii_hexdigit)
+            .collect();
+        if hex.len() == 64 && !out.contains(&hex) {
+            out.push(hex);
+        }
+    }
+    out
+}
+
 const MERGED: &str = "Merged by stigkit ";
 
 /// How a merge names who decided a review: `reviewed by a person` or
@@ -151,5 +175,18 @@ mod tests {
         // Changed since the merge: a person's now.
         let r = review(Status::NotAFinding, &by_tool);
         assert_eq!(stigkit_engine(&r), None);
+    }
+
+    #[test]
+    fn bundle_mentions_read_back() {
+        let h = "ab".repeat(32);
+        let text = format!(
+            "Source: x, {}.\nAgain {}; short {}",
+            bundle_mention(&h),
+            bundle_mention(&h),
+            bundle_mention("abc")
+        );
+        assert_eq!(bundles_named(&text), vec![h]);
+        assert!(bundles_named("no mention").is_empty());
     }
 }
