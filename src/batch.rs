@@ -54,6 +54,21 @@ pub fn for_each_path<T: Send, E>(
     let consumed = Mutex::new(0usize);
     let advanced = Condvar::new();
     let stop = std::sync::atomic::AtomicBool::new(false);
+    // Whatever way the consumer leaves (an error, or a panic in `each`),
+    // waiting workers are released, or the scope would wait for ever.
+    // The flag is set under the lock workers wait with, so none can miss it.
+    struct Release<'a>(
+        &'a std::sync::atomic::AtomicBool,
+        &'a Mutex<usize>,
+        &'a Condvar,
+    );
+    impl Drop for Release<'_> {
+        fn drop(&mut self) {
+            let _held = self.1.lock().unwrap_or_else(|e| e.into_inner());
+            self.0.store(true, Ordering::Relaxed);
+            self.2.notify_all();
+        }
+    }
     std::thread::scope(|scope| {
         let (tx, rx) = mpsc::sync_channel::<(usize, T)>(window);
         for _ in 0..workers {
@@ -83,6 +98,7 @@ pub fn for_each_path<T: Send, E>(
             });
         }
         drop(tx);
+        let _release = Release(&stop, &consumed, &advanced);
         let mut pending = BTreeMap::new();
         let mut want = 0;
         let mut outcome = Ok(());
@@ -100,9 +116,6 @@ pub fn for_each_path<T: Send, E>(
                 break;
             }
         }
-        // Let blocked workers finish so the scope can end.
-        stop.store(true, Ordering::Relaxed);
-        advanced.notify_all();
         drop(rx);
         outcome
     })
@@ -141,5 +154,26 @@ mod tests {
         });
         assert_eq!(seen, vec![0, 1, 2, 3, 4, 5, 6]);
         assert!(r.unwrap_err().contains("6.ckl"));
+    }
+
+    /// A consumer that panics (as `eprintln!` does on a closed stderr)
+    /// must not leave workers waiting for it: the panic comes back out.
+    #[test]
+    fn a_panicking_consumer_does_not_hang_the_workers() {
+        let paths: Vec<PathBuf> = (0..64).map(|i| PathBuf::from(format!("{i}"))).collect();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let r = std::panic::catch_unwind(|| {
+                for_each_path(&paths, 2, |i, _, _| i, |i, _| -> Result<(), ()> {
+                    assert!(i < 1, "consumer gave up");
+                    Ok(())
+                })
+            });
+            let _ = tx.send(r.is_err());
+        });
+        let panicked = rx
+            .recv_timeout(std::time::Duration::from_secs(20))
+            .expect("workers still waiting 20 s after the consumer panicked");
+        assert!(panicked);
     }
 }

@@ -503,3 +503,39 @@ fn write_error_names_the_requested_path() {
     assert!(!err.contains(".stigkit-"), "{err}");
     assert!(!dir.path().join("missing").exists());
 }
+
+/// `stigkit … | head`: a reader that closes the pipe early ends the run
+/// quietly with exit 0, as ripgrep does, also when stderr is the same
+/// closed pipe (`2>&1 | head`) and the run has warnings to print.
+#[test]
+fn a_closed_pipe_ends_the_run_quietly() {
+    use std::io::Read;
+    use std::process::Stdio;
+    let dir = tempdir();
+    let ckl = evaluated_sample(dir.path());
+    // A page of some 200 KB: more than a pipe holds.
+    let warned = data("ckl/smcm/No-Asset-xml-element.ckl");
+    // stdout alone to the pipe; then stdout and stderr both (`2>&1`).
+    for merged in [false, true] {
+        let (mut reader, writer) = std::io::pipe().unwrap();
+        let mut cmd = stigkit();
+        cmd.args(["report", s(&ckl), s(&warned), "-o", "-"]);
+        cmd.stdout(writer.try_clone().unwrap());
+        if merged {
+            cmd.stderr(writer.try_clone().unwrap());
+        } else {
+            cmd.stderr(Stdio::piped());
+        }
+        let child = cmd.spawn().unwrap();
+        drop(writer);
+        let mut head = [0u8; 16];
+        reader.read_exact(&mut head).unwrap();
+        drop(reader);
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "2>&1: {merged}");
+        if !merged {
+            let err = stderr(&out);
+            assert!(!err.contains("error") && !err.contains("panicked"), "{err}");
+        }
+    }
+}

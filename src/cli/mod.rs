@@ -170,9 +170,13 @@ pub fn terminal_safe(text: &str) -> String {
     out
 }
 
-/// One line for stderr: newlines folded, then made terminal-safe.
+/// One line for stderr: newlines folded, then made terminal-safe. A
+/// closed stderr (`2>&1 | head`) loses the line rather than stopping the
+/// run: `eprintln!` would panic there.
 fn to_stderr(line: &str) {
-    eprintln!("{}", terminal_safe(&line.replace(['\n', '\r'], " ")));
+    use std::io::Write;
+    let line = terminal_safe(&line.replace(['\n', '\r'], " "));
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
 }
 
 /// Shows warnings on stderr as they happen.
