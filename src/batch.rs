@@ -164,10 +164,15 @@ mod tests {
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
             let r = std::panic::catch_unwind(|| {
-                for_each_path(&paths, 2, |i, _, _| i, |i, _| -> Result<(), ()> {
-                    assert!(i < 1, "consumer gave up");
-                    Ok(())
-                })
+                for_each_path(
+                    &paths,
+                    2,
+                    |i, _, _| i,
+                    |i, _| -> Result<(), ()> {
+                        assert!(i < 1, "consumer gave up");
+                        Ok(())
+                    },
+                )
             });
             let _ = tx.send(r.is_err());
         });

@@ -108,15 +108,18 @@ impl Templates {
             serde_json::from_value::<crate::model::MatchKey>(serde_json::Value::String(s.clone()))
                 .map_or(s, |k| k.label().to_string())
         });
-        // Markdown table cells: one line, no pipes, no raw HTML.
-        env.add_filter("md", |s: String| {
-            s.trim()
-                .replace('&', "&amp;")
-                .replace('<', "&lt;")
-                .replace('>', "&gt;")
-                .replace('|', "\\|")
-                .replace("\r\n", "<br>")
-                .replace(['\n', '\r'], "<br>")
+        // Markdown: one line, no table break, no raw HTML, and no markup
+        // (links, images, emphasis, code, headings) from the text.
+        env.add_filter("md", |s: String| markdown_text(&s));
+        // A Content-Security-Policy source for an inline script or style.
+        env.add_filter("csp_hash", |s: String| {
+            use base64::Engine;
+            use sha2::Digest;
+            format!(
+                "sha256-{}",
+                base64::engine::general_purpose::STANDARD
+                    .encode(sha2::Sha256::digest(s.as_bytes()))
+            )
         });
         Templates { env }
     }
@@ -132,4 +135,31 @@ impl Templates {
 /// Renders a built-in template with `view`.
 pub fn render(name: &str, view: &impl Serialize) -> Result<String, minijinja::Error> {
     Templates::builtin().render(name, view)
+}
+
+/// `s` as inert Markdown text on one line: HTML's three characters become
+/// entities, the marks that open links, images, emphasis, code, headings
+/// and table cells are backslash-escaped, and line breaks become `<br>`
+/// (which table cells and headings need).
+pub fn markdown_text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + s.len() / 8);
+    let mut chars = s.trim().chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\r' => {
+                chars.next_if_eq(&'\n');
+                out.push_str("<br>");
+            }
+            '\n' => out.push_str("<br>"),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '#' | '|' | '~' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }

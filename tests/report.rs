@@ -82,9 +82,11 @@ fn the_page_is_self_contained() {
     let dir = tempdir();
     let ckl = evaluated_sample(dir.path());
     let html = report(&[&ckl], &dir.path().join("r.html"), &[]);
-    assert!(html.contains(
-        "content=\"default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\""
-    ));
+    assert!(
+        html.contains(
+            "content=\"default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-"
+        )
+    );
     for external in ["src=\"http", "href=\"http", "<link", "@import", "url(http"] {
         assert!(!html.contains(external), "{external}");
     }
@@ -233,4 +235,113 @@ fn bad_inputs_fail_on_one_line_and_write_nothing() {
             .contains("report.html.j2")
     );
     assert!(!out.exists());
+}
+
+/// Every field of a checklist holding markup: HTML, a forged table row, a
+/// `javascript:` link, an image, a heading, code and emphasis.
+const PAYLOAD: &str = "x<img src=x onerror=alert(1)>|forged|row|\n# Forged heading\n[click](javascript:alert(1)) ![t](http://tracker.example/t.png) `code` **bold** <https://evil.example>";
+
+fn hostile_checklist(dir: &Path) -> std::path::PathBuf {
+    use stigkit::model::Status;
+    let mut c = stigkit::source::load_checklist(&data("ckl/saf/small_ckl_overrides.ckl"))
+        .unwrap()
+        .checklist;
+    c.asset.host_name = format!("host{PAYLOAD}");
+    for s in &mut c.stigs {
+        s.info.stig_id = format!("stig{PAYLOAD}");
+        s.info.title = format!("title{PAYLOAD}");
+        s.info.version = format!("1{PAYLOAD}");
+        s.info.release_info = format!("Release: 2{PAYLOAD} Benchmark Date: 1 Jan 2024");
+        for r in &mut s.rules {
+            r.review.status = Status::Open;
+            r.rule.vuln_id = format!("V-1{PAYLOAD}");
+            r.rule.rule_id = format!("SV-1{PAYLOAD}");
+            r.rule.title = format!("rule{PAYLOAD}");
+            r.review.finding_details = format!("details{PAYLOAD}");
+            r.review.comments = format!("comments{PAYLOAD}");
+        }
+    }
+    let path = dir.join(format!("file{}.ckl", "[a](javascript:x)"));
+    stigkit::output::write_checklist(&path, &c, false).unwrap();
+    path
+}
+
+#[test]
+fn hostile_fields_render_inert_in_markdown_and_html() {
+    let dir = tempdir();
+    let ckl = hostile_checklist(dir.path());
+    let rules = stigkit::source::load_checklist(&ckl)
+        .unwrap()
+        .checklist
+        .rule_count();
+    for fleet in [false, true] {
+        let files: Vec<&Path> = if fleet { vec![&ckl, &ckl] } else { vec![&ckl] };
+        let md = report(&files, &dir.path().join(format!("r{fleet}.md")), &[]);
+        // Rendered as GitHub would, the Markdown holds no link, image, raw
+        // HTML, code or emphasis, no heading but the report's own, and no
+        // table row but the report's own.
+        let mut opts = pulldown_cmark::Options::empty();
+        opts.insert(pulldown_cmark::Options::ENABLE_TABLES);
+        opts.insert(pulldown_cmark::Options::ENABLE_STRIKETHROUGH);
+        let mut html = String::new();
+        let mut rows = 0;
+        let mut headings = Vec::new();
+        let mut in_heading = false;
+        let mut in_strong = false;
+        for ev in pulldown_cmark::Parser::new_ext(&md, opts) {
+            use pulldown_cmark::{Event, Tag, TagEnd};
+            match &ev {
+                // The line breaks the report itself writes in cells.
+                Event::InlineHtml(h) if h.as_ref() == "<br>" => {}
+                // The report's own bold: the totals row of each counts table.
+                Event::Start(Tag::Strong) => in_strong = true,
+                Event::End(TagEnd::Strong) => in_strong = false,
+                Event::Text(t) if in_strong => assert!(
+                    t.as_ref() == "Total" || t.chars().all(|c| c.is_ascii_digit()),
+                    "fleet {fleet}: bold text from the input: {t}"
+                ),
+                Event::Start(Tag::Link { .. } | Tag::Image { .. } | Tag::Emphasis)
+                | Event::Code(_)
+                | Event::Html(_)
+                | Event::InlineHtml(_) => panic!("fleet {fleet}: markup survived: {ev:?}"),
+                Event::Start(Tag::TableRow) => rows += 1,
+                Event::Start(Tag::Heading { .. }) => {
+                    in_heading = true;
+                    headings.push(String::new());
+                }
+                Event::End(TagEnd::Heading(_)) => in_heading = false,
+                Event::Text(t) if in_heading => headings.last_mut().unwrap().push_str(t),
+                _ => {}
+            }
+            pulldown_cmark::html::push_html(&mut html, std::iter::once(ev));
+        }
+        assert!(
+            !html.contains("<img") && !html.contains("href="),
+            "fleet {fleet}"
+        );
+        assert!(
+            headings.iter().all(|h| !h.starts_with("Forged")),
+            "{headings:?}"
+        );
+        let stigs = if fleet { 2 } else { 1 };
+        // Per STIG: the counts (4 rows) and one row per Open rule; the
+        // fleet adds its counts, the top Open rules and the assets.
+        let own = if fleet {
+            4 + rules.min(10) + 2 + stigs * (4 + rules)
+        } else {
+            4 + (4 + rules)
+        };
+        assert!(
+            rows <= own,
+            "fleet {fleet}: {rows} table rows, the report has {own}"
+        );
+        assert!(headings.len() <= 3 + 2 * stigs, "{headings:?}");
+        assert!(md.contains("\\[click\\](javascript:alert(1))"));
+
+        let page = report(&files, &dir.path().join(format!("r{fleet}.html")), &[]);
+        assert!(!page.contains("<img src=x"), "fleet {fleet}");
+        assert!(!page.contains("<https://evil"));
+        assert_eq!(page.matches("<script").count(), 1);
+        assert!(page.contains("x&lt;img src=x onerror=alert(1)&gt;"));
+    }
 }
