@@ -46,7 +46,7 @@ pub fn export(r: Request<'_>, notify: &dyn Notify) -> anyhow::Result<Outcome> {
         checklists.push(checklist);
     }
     let (bytes, what) = match r.format {
-        Format::Xccdf => return xccdf(&r, &checklists),
+        Format::Xccdf => return xccdf(&r, &checklists, notify),
         Format::Csv => {
             let rows: usize = checklists.iter().map(Checklist::rule_count).sum();
             (export::csv::write(&checklists), count(rows, "rule"))
@@ -72,7 +72,11 @@ pub fn export(r: Request<'_>, notify: &dyn Notify) -> anyhow::Result<Outcome> {
     )]))
 }
 
-fn xccdf(r: &Request<'_>, checklists: &[Checklist]) -> anyhow::Result<Outcome> {
+fn xccdf(
+    r: &Request<'_>,
+    checklists: &[Checklist],
+    notify: &dyn Notify,
+) -> anyhow::Result<Outcome> {
     let now = now_stamp();
     let stigs: usize = checklists.iter().map(|c| c.stigs.len()).sum();
     let as_folder = r.output.is_dir() || r.output.to_string_lossy().ends_with('/');
@@ -85,6 +89,14 @@ fn xccdf(r: &Request<'_>, checklists: &[Checklist]) -> anyhow::Result<Outcome> {
     let mut files: Vec<(PathBuf, String)> = Vec::with_capacity(stigs);
     for (c, path) in checklists.iter().zip(r.checklists) {
         for s in &c.stigs {
+            let id = xccdf_results::xccdf_id(&s.info.stig_id);
+            if id != s.info.stig_id {
+                notify.warning(&format!(
+                    "{}: STIG id '{}' cannot be an XCCDF id; it is written as '{id}'",
+                    path.display(),
+                    s.info.stig_id
+                ));
+            }
             let xml = xccdf_results::write(&c.asset, s, &now)
                 .with_context(|| path.display().to_string())?;
             let out = if as_folder {

@@ -9,13 +9,24 @@ use crate::model::{Asset, StigChecklist};
 
 /// `<host>_<stig_id>_V<v>R<r>-xccdf.xml`: the name of one STIG's XCCDF
 /// results when a checklist is exported into a folder. Characters a file
-/// name should not hold become `_`.
+/// name should not hold become `_`; a name too long for a file system
+/// (255 bytes) keeps its first 180 characters and a hash of the whole.
 pub fn xccdf_file_name(asset: &Asset, stig: &StigChecklist) -> String {
     let mut name = format!("{}_{}", asset.host_name, stig.info.stig_id);
     if let Some(rev) = stig.revision() {
         name.push_str(&format!("_{rev}"));
     }
-    format!("{}-xccdf.xml", crate::output::safe_file_chars(&name))
+    let mut name = crate::output::safe_file_chars(&name);
+    if name.len() > 200 {
+        use sha2::Digest;
+        let digest = sha2::Sha256::digest(name.as_bytes());
+        name.truncate(180);
+        name.push('_');
+        for b in &digest[..4] {
+            name.push_str(&format!("{b:02x}"));
+        }
+    }
+    format!("{name}-xccdf.xml")
 }
 
 /// A cell that cannot run as a spreadsheet formula. Excel, LibreOffice and

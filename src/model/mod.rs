@@ -23,8 +23,8 @@ pub use checklist::{
 pub use lint::{Finding, Level};
 pub use matching::{MatchKey, pair_rules};
 pub use provenance::{
-    EVALUATE_STIG, Engine, bundle_mention, bundles_named, decided_by, marker_line, merged_line,
-    stigkit_engine,
+    EVALUATE_STIG, Engine, bundle_mention, bundles_named, decided_by, evidence_collected_at,
+    marker_line, merged_line, stigkit_engine,
 };
 pub use status::{Severity, Status};
 pub use summary::{Counts, StigSummary, Summary};

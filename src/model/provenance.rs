@@ -35,7 +35,7 @@ const BY: &str = " by stigkit ";
 /// The line stigkit appends to the comments of a review it decided.
 pub fn marker_line(status: Status, version: &str, collected_at: &str) -> String {
     format!(
-        "{MARKER}{} by stigkit {version} from evidence collected {collected_at}.",
+        "{MARKER}{} by stigkit {version}{COLLECTED}{collected_at}.",
         status.label()
     )
 }
@@ -63,6 +63,17 @@ pub fn bundles_named(text: &str) -> Vec<String> {
     }
     out
 }
+
+/// When the evidence behind a review stigkit decided was collected, from
+/// its marker line (the last one, as a merge may carry several).
+pub fn evidence_collected_at(comments: &str) -> Option<&str> {
+    let at = comments.rfind(MARKER)?;
+    let line = comments[at..].lines().next()?;
+    let rest = &line[line.find(COLLECTED)? + COLLECTED.len()..];
+    Some(rest.strip_suffix('.').unwrap_or(rest))
+}
+
+const COLLECTED: &str = " from evidence collected ";
 
 const MERGED: &str = "Merged by stigkit ";
 
@@ -188,5 +199,18 @@ mod tests {
         );
         assert_eq!(bundles_named(&text), vec![h]);
         assert!(bundles_named("no mention").is_empty());
+    }
+
+    #[test]
+    fn the_evidence_time_reads_back_from_the_marker() {
+        let c = format!(
+            "note\n{}",
+            marker_line(Status::Open, "0.1.0", "2026-11-26T16:43:18.615Z")
+        );
+        assert_eq!(evidence_collected_at(&c), Some("2026-11-26T16:43:18.615Z"));
+        assert_eq!(
+            evidence_collected_at("Automated result Open by hand."),
+            None
+        );
     }
 }

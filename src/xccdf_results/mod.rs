@@ -32,7 +32,7 @@ mod map;
 mod parse;
 mod write;
 
-pub use write::{STIGKIT_NS, WRITTEN, result_word, write};
+pub use write::{STIGKIT_NS, WRITTEN, id_part as xccdf_id, result_word, write};
 
 use crate::model::{
     Benchmark, Checklist, ChecklistRule, Engine, Passthrough, Review, Rule, RuleRecord, Severity,

@@ -16,7 +16,9 @@
 //! `sm:resultEngine`, as STIG Manager writes it.
 
 use super::Error;
-use crate::model::{Asset, ChecklistRule, Discussion, Severity, Status, StigChecklist};
+use crate::model::{
+    Asset, ChecklistRule, Discussion, Severity, Status, StigChecklist, evidence_collected_at,
+};
 use std::fmt::Write as _;
 
 /// XCCDF results word written for each status (see [`super::map::RESULTS`]
@@ -58,7 +60,7 @@ pub fn write(asset: &Asset, stig: &StigChecklist, now: &str) -> Result<String, E
     let _ = writeln!(
         x,
         "<Benchmark xmlns=\"{XCCDF_NS}\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\" xmlns:sm=\"{SM_NS}\" xmlns:stigkit=\"{STIGKIT_NS}\" id=\"xccdf_mil.disa.stig_benchmark_{}\" xml:lang=\"en\">",
-        attr(&info.stig_id)
+        id_part(&info.stig_id)
     );
     x.push_str("  <status>accepted</status>\n");
     elem(&mut x, 2, "title", &info.title);
@@ -85,38 +87,61 @@ pub fn write(asset: &Asset, stig: &StigChecklist, now: &str) -> Result<String, E
         x,
         "  <metadata><dc:creator>DISA</dc:creator><dc:publisher>{PUBLISHER}</dc:publisher></metadata>"
     );
+    // A checklist may list a rule twice (lint calls it an error); XCCDF
+    // ids must be unique, so each Group and Rule is defined once, while
+    // every review still becomes a rule-result.
+    let mut groups: Vec<(&str, Vec<&ChecklistRule>)> = Vec::new();
     for r in &stig.rules {
-        group(&mut x, r);
+        match groups
+            .iter_mut()
+            .find(|(v, _)| id_part(v) == id_part(&r.rule.vuln_id))
+        {
+            Some((_, rules)) => {
+                if !rules.iter().any(|o| rule_key(&o.rule) == rule_key(&r.rule)) {
+                    rules.push(r);
+                }
+            }
+            None => groups.push((&r.rule.vuln_id, vec![r])),
+        }
+    }
+    for (_, rules) in &groups {
+        group(&mut x, rules);
     }
     test_result(&mut x, asset, stig, now);
     x.push_str("</Benchmark>\n");
     Ok(x)
 }
 
-fn group(x: &mut String, r: &ChecklistRule) {
-    let rule = &r.rule;
+fn group(x: &mut String, rules: &[&ChecklistRule]) {
+    let rule = &rules[0].rule;
     let _ = writeln!(
         x,
         "  <Group id=\"xccdf_mil.disa.stig_group_{}\">",
-        attr(&rule.vuln_id)
+        id_part(&rule.vuln_id)
     );
     elem(x, 4, "title", &rule.group_title);
     if !rule.group_description.is_empty() {
         elem(x, 4, "description", &rule.group_description);
     }
+    for r in rules {
+        rule_definition(x, &r.rule);
+    }
+    x.push_str("  </Group>\n");
+}
+
+fn rule_definition(x: &mut String, rule: &crate::model::Rule) {
     let _ = write!(
         x,
         "    <Rule id=\"xccdf_mil.disa.stig_rule_{}\" weight=\"{}\"",
-        attr(&rule.rule_id),
+        rule_key(rule),
         attr(weight(&rule.weight))
     );
     if rule.severity != Severity::Unknown {
         let _ = write!(x, " severity=\"{}\"", rule.severity.as_str());
     }
     x.push_str(">\n");
-    if !rule.stig_id.is_empty() {
-        elem(x, 6, "version", &rule.stig_id);
-    }
+    // DISA's rules always have one; readers such as stig-parser require it.
+    elem(x, 6, "version", &rule.stig_id);
     elem(x, 6, "title", &rule.title);
     elem(x, 6, "description", &description(&rule.discussion));
     if !rule.target_key.is_empty() {
@@ -127,12 +152,19 @@ fn group(x: &mut String, r: &ChecklistRule) {
         );
     }
     idents(x, 6, &rule.legacy_ids, &rule.ccis);
+    let id = check_and_fix_ids(&rule.rule_id);
     if !rule.fix_text.is_empty() {
-        elem(x, 6, "fixtext", &rule.fix_text);
+        let _ = writeln!(
+            x,
+            "      <fixtext fixref=\"{}\">{}</fixtext>",
+            attr(&id.1),
+            text(&rule.fix_text)
+        );
+        let _ = writeln!(x, "      <fix id=\"{}\"/>", attr(&id.1));
     }
-    // No `system`: the model has no check id, and STIG Manager's export
-    // writes none either.
-    x.push_str("      <check>\n");
+    // XCCDF 1.2 requires `system`; checklists do not carry DISA's check
+    // id, so it is derived from the rule id in DISA's spelling.
+    let _ = writeln!(x, "      <check system=\"{}\">", attr(&id.0));
     if let Some(c) = &rule.check_content_ref {
         let _ = writeln!(
             x,
@@ -142,24 +174,23 @@ fn group(x: &mut String, r: &ChecklistRule) {
         );
     }
     elem(x, 8, "check-content", &rule.check_content);
-    x.push_str("      </check>\n    </Rule>\n  </Group>\n");
+    x.push_str("      </check>\n    </Rule>\n");
 }
 
 fn test_result(x: &mut String, asset: &Asset, stig: &StigChecklist, now: &str) {
-    let times: Vec<&str> = stig
-        .rules
-        .iter()
-        .map(|r| r.record.updated_at.as_str())
-        .filter(|t| is_time(t))
-        .collect();
+    // The run spans the times its results were decided: evidence
+    // collection for stigkit's, the review time for others; the export
+    // time only when the checklist tells none.
+    let times: Vec<&str> = stig.rules.iter().filter_map(result_time).collect();
     let start = times.iter().min().copied().unwrap_or(now);
+    let end = times.iter().max().copied().unwrap_or(now);
     let _ = writeln!(
         x,
         "  <TestResult id=\"xccdf_stigkit_testresult_{}\" test-system=\"cpe:/a:stigkit:stigkit:{}\" start-time=\"{}\" end-time=\"{}\" version=\"{}\">",
-        attr(&id_part(&stig.info.stig_id)),
+        id_part(&stig.info.stig_id),
         env!("CARGO_PKG_VERSION"),
         attr(start),
-        attr(now),
+        attr(end),
         attr(&stig.info.version)
     );
     elem(
@@ -202,7 +233,7 @@ fn test_result(x: &mut String, asset: &Asset, stig: &StigChecklist, now: &str) {
     }
     x.push_str("    </target-facts>\n");
     for r in &stig.rules {
-        rule_result(x, r);
+        rule_result(x, r, result_time(r).unwrap_or(end));
     }
     let (score, max) = flat_score(stig);
     let _ = writeln!(
@@ -212,18 +243,25 @@ fn test_result(x: &mut String, asset: &Asset, stig: &StigChecklist, now: &str) {
     x.push_str("  </TestResult>\n");
 }
 
-fn rule_result(x: &mut String, r: &ChecklistRule) {
+/// When a result was decided: the review's time (CKLB `updatedAt`, a
+/// results file's `time`), else the evidence time of stigkit's marker.
+fn result_time(r: &ChecklistRule) -> Option<&str> {
+    Some(r.record.updated_at.as_str())
+        .filter(|t| is_time(t))
+        .or_else(|| evidence_collected_at(&r.review.comments).filter(|t| is_time(t)))
+}
+
+fn rule_result(x: &mut String, r: &ChecklistRule, time: &str) {
     let rule = &r.rule;
     let review = &r.review;
     let _ = write!(
         x,
         "    <rule-result idref=\"xccdf_mil.disa.stig_rule_{}\"",
-        attr(&rule.rule_id)
+        rule_key(rule)
     );
-    // STIG Manager turns the time into a Date; an unparseable one throws.
-    if is_time(&r.record.updated_at) {
-        let _ = write!(x, " time=\"{}\"", attr(&r.record.updated_at));
-    }
+    // STIG Manager turns the time into a Date; an unparseable one throws,
+    // so only checked times come here.
+    let _ = write!(x, " time=\"{}\"", attr(time));
     let severity = r.effective_severity();
     if severity != Severity::Unknown {
         let _ = write!(x, " severity=\"{}\"", severity.as_str());
@@ -235,7 +273,12 @@ fn rule_result(x: &mut String, r: &ChecklistRule) {
     x.push_str(">\n");
     elem(x, 6, "result", result_word(review.status));
     idents(x, 6, &rule.legacy_ids, &rule.ccis);
-    x.push_str("      <check>\n        <check-content>\n");
+    let _ = writeln!(
+        x,
+        "      <check system=\"{}\">",
+        attr(&check_and_fix_ids(&rule.rule_id).0)
+    );
+    x.push_str("        <check-content>\n");
     if !review.finding_details.is_empty() {
         elem(x, 10, "sm:detail", &review.finding_details);
     }
@@ -260,6 +303,23 @@ fn rule_result(x: &mut String, r: &ChecklistRule) {
         x.push_str("          </sm:resultEngine>\n");
     }
     x.push_str("        </check-content>\n      </check>\n    </rule-result>\n");
+}
+
+/// `C-<rule>_chk` and `F-<rule>_fix` for rule `SV-<n>r<rev>_rule`: ids in
+/// DISA's spelling, from the one id every checklist keeps.
+fn check_and_fix_ids(rule_id: &str) -> (String, String) {
+    let base = rule_id.strip_suffix("_rule").unwrap_or(rule_id);
+    let base: String = base
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    (format!("C-{base}_chk"), format!("F-{base}_fix"))
 }
 
 /// XCCDF's flat model: the weights of passed rules over the weights of
@@ -318,7 +378,9 @@ fn description(d: &Discussion) -> String {
     ];
     let mut s = String::new();
     for (tag, value) in fields {
-        let _ = write!(s, "<{tag}>{}</{tag}>", markup(value));
+        // DISA's benchmarks hold the fields as text, escaped once by the
+        // XML around them; escaping here too would show `&amp;` to readers.
+        let _ = write!(s, "<{tag}>{value}</{tag}>");
     }
     s
 }
@@ -344,10 +406,30 @@ fn is_time(t: &str) -> bool {
     chrono::DateTime::parse_from_rfc3339(t).is_ok()
 }
 
-/// The part of an XCCDF id after `_testresult_`: any non-space text.
-fn id_part(s: &str) -> String {
+/// A rule's id part: its rule id, else (in a damaged checklist) its Vuln ID.
+fn rule_key(rule: &crate::model::Rule) -> String {
+    if rule.rule_id.trim().is_empty() {
+        id_part(&rule.vuln_id)
+    } else {
+        id_part(&rule.rule_id)
+    }
+}
+
+/// The part of an XCCDF id after its `xccdf_…_` prefix. XCCDF 1.2 ids are
+/// NCNames, so a character one cannot hold (a space, `:`) becomes `_`;
+/// DISA's ids never have one.
+pub fn id_part(s: &str) -> String {
+    if s.trim().is_empty() {
+        return "unknown".into();
+    }
     s.chars()
-        .map(|c| if c.is_whitespace() { '_' } else { c })
+        .map(|c| {
+            if c.is_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect()
 }
 
@@ -385,12 +467,6 @@ fn attr(s: &str) -> String {
 }
 
 /// Text inside the description fragment, escaped for the fragment.
-fn markup(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-}
-
 fn forbidden(c: char) -> bool {
     matches!(c, '\u{0}'..='\u{8}' | '\u{B}' | '\u{C}' | '\u{E}'..='\u{1F}' | '\u{FFFE}' | '\u{FFFF}')
 }
