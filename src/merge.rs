@@ -591,9 +591,10 @@ impl Merger {
                     ("finding details", &rule.review.finding_details),
                     ("comments", &rule.review.comments),
                 ] {
-                    // STIG Manager and eMASS cut longer texts.
-                    let n = text.chars().count();
-                    if n > 32_767 {
+                    // STIG Manager and eMASS cut longer texts (counted as
+                    // they count them, in UTF-16 units).
+                    let n = crate::model::text_len(text);
+                    if n > crate::model::MAX_TEXT {
                         warnings.push(format!(
                             "{} {}: merged {field} are {n} characters, over the 32,767 STIG Manager keeps",
                             stig.info.stig_id, rule.rule.rule_id,
