@@ -31,6 +31,24 @@ const LISTS: [(&str, &str); 13] = [
     ),
 ];
 
+/// The RBAC permissions these calls need: `(API group, resource, verbs)`.
+/// The deployment's ClusterRole grants exactly these (tests/deploy.rs).
+pub fn permissions() -> Vec<(&'static str, &'static str, &'static [&'static str])> {
+    let mut out: Vec<(&str, &str, &[&str])> = LISTS
+        .iter()
+        .map(|(name, path)| {
+            let group = path
+                .strip_prefix("/apis/")
+                .and_then(|p| p.split('/').next())
+                .unwrap_or("");
+            (group, *name, &["get", "list"][..])
+        })
+        .collect();
+    // GET /api/v1/nodes/NAME/proxy/configz, per node.
+    out.push(("", "nodes/proxy", &["get"]));
+    out
+}
+
 pub(super) async fn collect(c: &Collector, api: &Api) {
     c.progress.planned(LISTS.len() as u64);
     let results = futures_util::future::join_all(LISTS.iter().map(|(name, path)| {

@@ -13,7 +13,7 @@
 mod bundle;
 mod docker;
 mod http;
-mod kube;
+pub mod kube;
 mod kubeconfig;
 mod mke;
 mod msr;
