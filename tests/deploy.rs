@@ -39,8 +39,8 @@ fn manifests_pass_the_kubernetes_schemas() {
             .args(&files)
             .output()
             .expect("kubernetes-validate (pip install kubernetes-validate; .ci/run installs it)");
-        let out = String::from_utf8_lossy(&o.stdout).into_owned()
-            + &String::from_utf8_lossy(&o.stderr);
+        let out =
+            String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr);
         assert!(o.status.success(), "{version}:\n{out}");
         assert_eq!(out.matches(" passed ").count(), 6, "{version}:\n{out}");
     }
@@ -68,7 +68,11 @@ fn the_cluster_role_grants_exactly_what_the_collectors_read() {
                 let r = r.as_str().unwrap();
                 assert!(!r.contains("secret") && r != "*", "{r}");
                 for v in &verbs {
-                    granted.insert((g.as_str().unwrap().to_string(), r.to_string(), v.to_string()));
+                    granted.insert((
+                        g.as_str().unwrap().to_string(),
+                        r.to_string(),
+                        v.to_string(),
+                    ));
                 }
             }
         }
@@ -97,7 +101,11 @@ fn the_cron_job_pod_meets_the_mke_container_rules() {
     assert!(spec["successfulJobsHistoryLimit"].as_u64().unwrap() <= 5);
     assert!(spec["failedJobsHistoryLimit"].as_u64().unwrap() <= 5);
     // Daily: a fixed minute and hour, every day.
-    let fields: Vec<&str> = spec["schedule"].as_str().unwrap().split_whitespace().collect();
+    let fields: Vec<&str> = spec["schedule"]
+        .as_str()
+        .unwrap()
+        .split_whitespace()
+        .collect();
     assert_eq!(fields.len(), 5);
     assert!(fields[0].parse::<u8>().is_ok() && fields[1].parse::<u8>().is_ok());
     assert_eq!(&fields[2..], ["*", "*", "*"]);
@@ -109,7 +117,10 @@ fn the_cron_job_pod_meets_the_mke_container_rules() {
     }
     assert_eq!(pod["securityContext"]["runAsNonRoot"], true);
     assert_ne!(pod["securityContext"]["runAsUser"], 0);
-    assert_eq!(pod["securityContext"]["seccompProfile"]["type"], "RuntimeDefault");
+    assert_eq!(
+        pod["securityContext"]["seccompProfile"]["type"],
+        "RuntimeDefault"
+    );
     let containers = pod["containers"].as_array().unwrap();
     assert_eq!(containers.len(), 1);
     for c in containers {

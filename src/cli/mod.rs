@@ -8,6 +8,7 @@ mod archive;
 mod benchmark;
 mod checklist;
 mod collect;
+mod completions;
 mod convert;
 mod diff;
 mod export;
@@ -42,6 +43,8 @@ enum Command {
     Checklist(Box<checklist::Command>),
     /// Gather evidence from MKE, Kubernetes, MSR and Docker Engines into a bundle.
     Collect(Box<collect::Args>),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions(completions::CompletionsArgs),
     /// Convert a checklist (CKL, CKLB, XCCDF results) to CKL or CKLB (by the output's extension).
     Convert(convert::Args),
     /// Compare the reviews of two checklists of one asset (exit 1 when they differ).
@@ -52,6 +55,8 @@ enum Command {
     Export(export::Args),
     /// Check checklists for what eMASS, STIG Viewer or STIG Manager reject or misread (exit 1 on errors).
     Lint(lint::Args),
+    /// Print the stigkit(1) man page (roff), from the same definitions as --help.
+    Manpage(completions::ManpageArgs),
     /// Combine checklists of one asset into one, by a stated precedence.
     Merge(merge::Args),
     /// A self-contained HTML page (or Markdown) of where assets stand.
@@ -117,6 +122,8 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Benchmark(c) => benchmark::run(c),
         Command::Checklist(c) => checklist::run(*c),
         Command::Collect(a) => collect::run(*a),
+        Command::Completions(a) => completions::completions(a),
+        Command::Manpage(a) => completions::manpage(a),
         Command::Convert(a) => convert::run(a),
         Command::Evaluate(a) => verdict::evaluate(*a),
         Command::Export(a) => export::run(a),
