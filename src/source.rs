@@ -104,9 +104,13 @@ pub fn load_benchmark(path: &Path, pick: Option<&str>) -> Result<Benchmark, Erro
             .unwrap_or_default();
         return xccdf::read(&bytes, &name).map_err(|e| err(path, e));
     }
-    let mut found = Vec::new();
-    collect_xccdf(&bytes, "", &mut found, 0).map_err(|kind| err(path, kind))?;
-    let names: Vec<String> = found.iter().map(|(n, _)| n.clone()).collect();
+    // Names first, nothing inflated but nested zips: a zip of a thousand
+    // benchmarks is refused by name, not after inflating them all.
+    let limits = unzip::Limits::current();
+    let mut budget = unzip::Budget::new(limits);
+    let mut archive = unzip::Archive::open(&bytes, limits).map_err(|e| err(path, e))?;
+    let found = xccdf_names(&mut archive, &mut budget).map_err(|e| err(path, e))?;
+    let names = found.clone();
     let chosen = match (pick, found.len()) {
         (_, 0) => return Err(err(path, ErrorKind::NoBenchmark)),
         (None, 1) => 0,
@@ -114,7 +118,7 @@ pub fn load_benchmark(path: &Path, pick: Option<&str>) -> Result<Benchmark, Erro
         (Some(want), _) => {
             let w = want.to_ascii_lowercase();
             let hits: Vec<usize> = (0..found.len())
-                .filter(|&i| found[i].0.to_ascii_lowercase().contains(&w))
+                .filter(|&i| found[i].to_ascii_lowercase().contains(&w))
                 .collect();
             match hits.as_slice() {
                 [one] => *one,
@@ -128,13 +132,22 @@ pub fn load_benchmark(path: &Path, pick: Option<&str>) -> Result<Benchmark, Erro
                     ));
                 }
                 many => {
-                    let names = many.iter().map(|&i| found[i].0.clone()).collect();
+                    let names = many.iter().map(|&i| found[i].clone()).collect();
                     return Err(err(path, ErrorKind::Ambiguous(names)));
                 }
             }
         }
     };
-    let (entry, data) = found.swap_remove(chosen);
+    let entry = found[chosen].clone();
+    let data = match entry.split_once('!') {
+        None => archive.read(&entry, &mut budget),
+        Some((outer, inner)) => archive.read(outer, &mut budget).and_then(|zip| {
+            unzip::Archive::open(&zip, limits)
+                .and_then(|mut a| a.read(inner, &mut budget))
+                .map_err(|e| e.within(&format!("{outer}!")))
+        }),
+    }
+    .map_err(|e| err(path, e))?;
     let file_name = entry
         .rsplit(['/', '!'])
         .next()
@@ -154,33 +167,34 @@ fn with_entry(path: &Path, entry: &str) -> String {
     }
 }
 
-/// Finds `*xccdf*.xml` entries, looking one level into nested zips (DISA's
-/// library bundles are zips of zips). Names of nested entries are
-/// `outer.zip!inner.xml`.
-fn collect_xccdf(
-    bytes: &[u8],
-    prefix: &str,
-    found: &mut Vec<(String, Vec<u8>)>,
-    depth: usize,
-) -> Result<(), ErrorKind> {
-    let wanted = |name: &str| {
+/// The names of `*xccdf*.xml` entries, looking one level into nested zips
+/// (DISA's library bundles are zips of zips): `outer.zip!inner.xml`.
+/// Only nested zips are inflated, to list them.
+fn xccdf_names(
+    archive: &mut unzip::Archive<'_>,
+    budget: &mut unzip::Budget,
+) -> Result<Vec<String>, unzip::Error> {
+    let is_xccdf = |lower: &str| lower.ends_with(".xml") && lower.contains("xccdf");
+    let mut found = Vec::new();
+    let names: Vec<String> = archive.names().map(str::to_string).collect();
+    for name in names {
         let lower = name.to_ascii_lowercase();
-        (lower.ends_with(".zip") && depth == 0)
-            || (lower.ends_with(".xml") && lower.contains("xccdf"))
-    };
-    let entries = unzip::entries(bytes, wanted).map_err(|e| match e {
-        unzip::Error::Escape(name) => unzip::Error::Escape(format!("{prefix}{name}")),
-        other => other,
-    })?;
-    for (name, data) in entries {
-        let full = format!("{prefix}{name}");
-        if name.to_ascii_lowercase().ends_with(".zip") {
-            collect_xccdf(&data, &format!("{full}!"), found, depth + 1)?;
-        } else {
-            found.push((full, data));
+        if lower.ends_with(".zip") {
+            let inner = archive.read(&name, budget)?;
+            let prefix = format!("{name}!");
+            let nested = unzip::Archive::open(&inner, unzip::Limits::current())
+                .map_err(|e| e.within(&prefix))?;
+            found.extend(
+                nested
+                    .names()
+                    .filter(|n| is_xccdf(&n.to_ascii_lowercase()))
+                    .map(|n| format!("{prefix}{n}")),
+            );
+        } else if is_xccdf(&lower) {
+            found.push(name);
         }
     }
-    Ok(())
+    Ok(found)
 }
 
 /// The formats checklists are read from; stigkit writes the first two.

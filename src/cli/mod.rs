@@ -29,6 +29,18 @@ use std::process::ExitCode;
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Most bytes one zip (benchmark, bundle, archive) may inflate to, its
+    /// nested zips included [default: 1 GiB].
+    #[arg(
+        long,
+        global = true,
+        value_name = "BYTES",
+        env = "STIGKIT_MAX_UNZIP_BYTES"
+    )]
+    max_unzip_bytes: Option<u64>,
+    /// Most entries one zip may hold [default: 100000].
+    #[arg(long, global = true, value_name = "N", env = "STIGKIT_MAX_ZIP_ENTRIES")]
+    max_zip_entries: Option<u64>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -117,6 +129,12 @@ pub fn main() -> ExitCode {
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<Exit> {
+    let d = crate::unzip::Limits::DEFAULT;
+    crate::unzip::Limits {
+        total_bytes: cli.max_unzip_bytes.unwrap_or(d.total_bytes),
+        entries: cli.max_zip_entries.unwrap_or(d.entries),
+    }
+    .set();
     match cli.command {
         Command::Archive(a) => archive::run(*a),
         Command::Benchmark(c) => benchmark::run(c),

@@ -44,6 +44,10 @@ pub struct VerdictArgs {
     /// to reproduce an earlier evaluation.
     #[arg(long, value_name = "DATE")]
     pub as_of: Option<chrono::NaiveDate>,
+    /// Refuse an evidence bundle that holds files its manifest does not
+    /// list (by default they are named in a warning and not read).
+    #[arg(long)]
+    pub strict: bool,
     #[command(flatten)]
     pub asset: AssetArgs,
 }
@@ -64,6 +68,7 @@ impl VerdictArgs {
             answers: self.answers,
             templates: self.templates,
             as_of: self.as_of,
+            strict: self.strict,
         }
     }
 }
@@ -110,6 +115,7 @@ pub fn evaluate(a: EvaluateArgs) -> anyhow::Result<Exit> {
         &a.evidence,
         &a.outputs,
         a.force,
+        &Stderr,
     )?)
 }
 

@@ -2,7 +2,7 @@
 //! policy and answer files are read here; judging and the summary are
 //! [`crate::evaluate`]'s.
 
-use super::{Attention, Outcome, load_benchmark, now_stamp, stem};
+use super::{Attention, Notify, Outcome, load_benchmark, now_stamp, stem};
 use crate::checks::Policy;
 use crate::checks::answers::Answers;
 use crate::collect::{self, Flags, ProcessEnvironment, Settings};
@@ -31,6 +31,8 @@ pub struct Options {
     pub asset: Asset,
     /// The host name, when the user gave one.
     pub host_name: Option<String>,
+    /// Refuse a bundle holding files its manifest does not list.
+    pub strict: bool,
 }
 
 /// Loads the policy file; its trusted CA bundle path is relative to it.
@@ -114,6 +116,52 @@ impl Judged {
     }
 }
 
+/// Reads the bundle at `path`: files its manifest does not list are named
+/// in a warning, or refuse the bundle under `--strict`.
+pub fn load_evidence(o: &Options, path: &Path, notify: &dyn Notify) -> anyhow::Result<Evidence> {
+    let ev = Evidence::load(path)?;
+    if !ev.unlisted.is_empty() {
+        const SHOWN: usize = 10;
+        let mut names = ev.unlisted[..ev.unlisted.len().min(SHOWN)].join(", ");
+        if ev.unlisted.len() > SHOWN {
+            names.push_str(&format!(" and {} more", ev.unlisted.len() - SHOWN));
+        }
+        let what = format!(
+            "{}: {} the manifest does not list (not read): {names}",
+            path.display(),
+            super::count(ev.unlisted.len(), "file"),
+        );
+        if o.strict {
+            anyhow::bail!("{what}; refused under --strict");
+        }
+        notify.warning(&what);
+    }
+    Ok(ev)
+}
+
+/// Warns about each text over the 32,767 characters STIG Manager and eMASS
+/// keep: they would cut it on import, and the evidence is the part cut.
+fn warn_long_texts(j: &Judged, notify: &dyn Notify) {
+    for s in &j.evaluation.checklist.stigs {
+        for r in &s.rules {
+            for (field, text) in [
+                ("finding details", &r.review.finding_details),
+                ("comments", &r.review.comments),
+            ] {
+                let n = crate::model::text_len(text);
+                if n > crate::model::MAX_TEXT {
+                    notify.warning(&format!(
+                        "{} {}: {field} are {n} characters; STIG Manager and eMASS keep {} and cut the rest on import",
+                        r.rule.vuln_id,
+                        r.rule.rule_id,
+                        crate::model::MAX_TEXT
+                    ));
+                }
+            }
+        }
+    }
+}
+
 /// Judges every rule of the benchmark from the evidence.
 pub fn judge(o: &Options, ev: &Evidence) -> anyhow::Result<Judged> {
     let benchmark = load_benchmark(o.benchmark.as_deref(), o.pick.as_deref())?;
@@ -149,6 +197,7 @@ pub fn evaluate(
     evidence: &Path,
     outputs: &[PathBuf],
     force: bool,
+    notify: &dyn Notify,
 ) -> anyhow::Result<Outcome> {
     for out in outputs {
         output::render_checklist(out, &Checklist::default())?;
@@ -159,8 +208,9 @@ pub fn evaluate(
             );
         }
     }
-    let ev = Evidence::load(evidence)?;
+    let ev = load_evidence(o, evidence, notify)?;
     let j = judge(o, &ev)?;
+    warn_long_texts(&j, notify);
     let checklist = j.checklist(outputs.first().map(|p| stem(p)).unwrap_or_default());
     for out in outputs {
         output::write_checklist(out, &checklist, force)?;
@@ -176,7 +226,7 @@ pub fn scan(
     o: &Options,
     out: &Path,
     force: bool,
-    notify: &dyn super::Notify,
+    notify: &dyn Notify,
 ) -> anyhow::Result<Outcome> {
     if out.exists() && !force {
         anyhow::bail!(
@@ -198,8 +248,9 @@ pub fn scan(
     let bundle = out.join("evidence");
     let progress: Arc<dyn collect::Progress> = Arc::new(collect::Quiet);
     collect::collect(&settings, progress, &bundle, force).map_err(anyhow::Error::msg)?;
-    let ev = Evidence::load(&bundle)?;
+    let ev = load_evidence(o, &bundle, notify)?;
     let j = judge(o, &ev)?;
+    warn_long_texts(&j, notify);
     let name = crate::evidence::file_safe(&j.evaluation.checklist.asset.host_name);
     let outputs = [
         out.join(format!("{name}.ckl")),
@@ -224,7 +275,7 @@ pub fn scan(
 pub fn verify_against(
     evidence: &Path,
     checklist: &Path,
-    notify: &dyn super::Notify,
+    notify: &dyn Notify,
 ) -> anyhow::Result<Outcome> {
     let ev = Evidence::load(evidence)?;
     let ours = ev.manifest_sha256.clone().ok_or_else(|| {

@@ -29,6 +29,172 @@ pub struct Evidence {
     /// sha256 of `manifest.json` as read from disk: the bundle's identity,
     /// which every checklist judged from it names. `None` in memory.
     pub manifest_sha256: Option<String>,
+    /// Files of the bundle the manifest does not list (never read).
+    pub unlisted: Vec<String>,
+}
+
+/// A bundle folder: its files are read only when regular, and links only
+/// when they resolve inside it.
+struct Folder {
+    root: PathBuf,
+    /// The folder's real path, for checking where links lead.
+    real: PathBuf,
+    shown: String,
+}
+
+impl Folder {
+    fn open(root: &Path, shown: &str) -> Result<Folder, Error> {
+        let real = std::fs::canonicalize(root).map_err(|source| Error::Io {
+            path: shown.to_string(),
+            source,
+        })?;
+        Ok(Folder {
+            root: root.to_path_buf(),
+            real,
+            shown: shown.to_string(),
+        })
+    }
+
+    /// The file `name` (relative, `/`-separated), or `None` if absent.
+    fn read(&self, name: &str) -> Result<Option<Vec<u8>>, Error> {
+        let p = self.root.join(name);
+        match std::fs::symlink_metadata(&p) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(source) => {
+                return Err(Error::Io {
+                    path: p.display().to_string(),
+                    source,
+                });
+            }
+            Ok(_) => {}
+        }
+        self.check_inside(name, &p)?;
+        read_regular(&p, &self.root, &self.shown).map(Some)
+    }
+
+    /// A link (or a folder on the way) must not lead out of the bundle.
+    fn check_inside(&self, name: &str, p: &Path) -> Result<(), Error> {
+        let real = std::fs::canonicalize(p).map_err(|source| Error::Io {
+            path: p.display().to_string(),
+            source,
+        })?;
+        if !real.starts_with(&self.real) {
+            return Err(Error::Outside {
+                path: self.shown.clone(),
+                file: name.to_string(),
+                target: real.display().to_string(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Every file below the folder, as `/`-separated names; links are not
+    /// followed, but one that leads outside is refused.
+    fn all_files(&self) -> Result<Vec<String>, Error> {
+        let mut out = Vec::new();
+        let mut dirs = vec![PathBuf::new()];
+        while let Some(rel) = dirs.pop() {
+            let dir = self.root.join(&rel);
+            let entries = std::fs::read_dir(&dir).map_err(|source| Error::Io {
+                path: dir.display().to_string(),
+                source,
+            })?;
+            for e in entries {
+                let e = e.map_err(|source| Error::Io {
+                    path: dir.display().to_string(),
+                    source,
+                })?;
+                let child = rel.join(e.file_name());
+                let name = child
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                    .collect::<Vec<_>>()
+                    .join("/");
+                let kind = e.file_type().map_err(|source| Error::Io {
+                    path: e.path().display().to_string(),
+                    source,
+                })?;
+                if kind.is_symlink() {
+                    self.check_inside(&name, &e.path())?;
+                    out.push(name);
+                } else if kind.is_dir() {
+                    dirs.push(child);
+                } else {
+                    out.push(name);
+                }
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+}
+
+/// Reads a regular file of at most [`unzip::MAX_ENTRY`] bytes; anything
+/// else (FIFO, device, socket, folder) is refused by name before it is
+/// opened, so it can neither hang nor flood the run.
+fn read_regular(p: &Path, root: &Path, shown: &str) -> Result<Vec<u8>, Error> {
+    use std::io::Read;
+    let io = |source| Error::Io {
+        path: p.display().to_string(),
+        source,
+    };
+    let meta = std::fs::metadata(p).map_err(io)?;
+    let name = p
+        .strip_prefix(root)
+        .ok()
+        .filter(|r| !r.as_os_str().is_empty())
+        .map_or_else(|| p.display().to_string(), |r| r.display().to_string());
+    if !meta.is_file() {
+        return Err(Error::NotRegular {
+            path: shown.to_string(),
+            file: name,
+            kind: file_kind(&meta),
+        });
+    }
+    if meta.len() > unzip::MAX_ENTRY {
+        return Err(Error::TooBig {
+            path: shown.to_string(),
+            file: name,
+            size: meta.len(),
+        });
+    }
+    let mut data = Vec::with_capacity(meta.len() as usize);
+    std::fs::File::open(p)
+        .map_err(io)?
+        .take(unzip::MAX_ENTRY + 1)
+        .read_to_end(&mut data)
+        .map_err(io)?;
+    if data.len() as u64 > unzip::MAX_ENTRY {
+        return Err(Error::TooBig {
+            path: shown.to_string(),
+            file: name,
+            size: data.len() as u64,
+        });
+    }
+    Ok(data)
+}
+
+/// What a file that is not a regular file is, in words.
+fn file_kind(meta: &std::fs::Metadata) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let t = meta.file_type();
+        if t.is_fifo() {
+            return "a FIFO";
+        }
+        if t.is_char_device() || t.is_block_device() {
+            return "a device";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+    }
+    if meta.is_dir() {
+        "a folder"
+    } else {
+        "not a regular file"
+    }
 }
 
 /// A bundle that could not be read or written.
@@ -58,6 +224,27 @@ pub enum Error {
     UnsafeName { path: String, file: String },
     #[error("{0}: already exists (use --force to replace it)")]
     Exists(String),
+    #[error("{path}: {file} is {kind}; only regular files are read")]
+    NotRegular {
+        path: String,
+        file: String,
+        kind: &'static str,
+    },
+    #[error(
+        "{path}: {file} is {size} bytes, over the {} a bundle file may hold",
+        unzip::MAX_ENTRY
+    )]
+    TooBig {
+        path: String,
+        file: String,
+        size: u64,
+    },
+    #[error("{path}: {file} is a link that leads out of the bundle, to {target}")]
+    Outside {
+        path: String,
+        file: String,
+        target: String,
+    },
 }
 
 /// Lower-case hex sha256 of `bytes`.
@@ -103,6 +290,7 @@ impl Evidence {
             manifest,
             files: BTreeMap::new(),
             manifest_sha256: None,
+            unlisted: Vec::new(),
         }
     }
 
@@ -166,33 +354,46 @@ impl Evidence {
         self.files.iter().map(|(k, v)| (k.as_str(), v.as_slice()))
     }
 
-    /// Reads a bundle from a folder or a zip and verifies every file
-    /// against the manifest.
+    /// Reads a bundle (folder or zip) and checks every file the manifest
+    /// lists against its sha256. Only what the manifest lists is read;
+    /// anything else is named in [`Evidence::unlisted`]. In a folder, only
+    /// regular files are read (a FIFO would hang the run, a device never
+    /// end), none larger than [`unzip::MAX_ENTRY`], and a symbolic link
+    /// only when it resolves inside the folder.
     pub fn load(path: &Path) -> Result<Evidence, Error> {
         let shown = path.display().to_string();
         let io = |source| Error::Io {
             path: shown.clone(),
             source,
         };
-        let mut raw: BTreeMap<String, Vec<u8>> = BTreeMap::new();
-        if path.is_dir() {
-            let manifest = path.join(MANIFEST);
-            if !manifest.exists() {
-                return Err(Error::NoManifest { path: shown });
-            }
-            raw.insert(MANIFEST.into(), std::fs::read(&manifest).map_err(io)?);
+        let meta = std::fs::metadata(path).map_err(io)?;
+        let (folder, bytes) = if meta.is_dir() {
+            (Some(Folder::open(path, &shown)?), Vec::new())
         } else {
-            let bytes = std::fs::read(path).map_err(io)?;
-            for (name, data) in
-                unzip::entries(&bytes, |_| true).map_err(|source| Error::Archive {
-                    path: shown.clone(),
-                    source,
-                })?
-            {
-                raw.insert(name, data);
+            (None, read_regular(path, path, &shown)?)
+        };
+        let archive_err = |source| Error::Archive {
+            path: shown.clone(),
+            source,
+        };
+        let limits = unzip::Limits::current();
+        let mut budget = unzip::Budget::new(limits);
+        let mut zip = match folder {
+            None => Some(unzip::Archive::open(&bytes, limits).map_err(archive_err)?),
+            Some(_) => None,
+        };
+        let mut read = |name: &str| -> Result<Option<Vec<u8>>, Error> {
+            if let Some(f) = &folder {
+                return f.read(name);
             }
-        }
-        let manifest_bytes = raw.remove(MANIFEST).ok_or_else(|| Error::NoManifest {
+            match &mut zip {
+                Some(z) if z.names().any(|n| n == name) => {
+                    z.read(name, &mut budget).map(Some).map_err(archive_err)
+                }
+                _ => Ok(None),
+            }
+        };
+        let manifest_bytes = read(MANIFEST)?.ok_or_else(|| Error::NoManifest {
             path: shown.clone(),
         })?;
         let manifest: Manifest =
@@ -209,23 +410,10 @@ impl Evidence {
                     file: file.clone(),
                 });
             }
-            let data = if path.is_dir() {
-                match std::fs::read(path.join(file)) {
-                    Ok(d) => d,
-                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                        return Err(Error::Missing {
-                            path: shown.clone(),
-                            file: file.clone(),
-                        });
-                    }
-                    Err(e) => return Err(io(e)),
-                }
-            } else {
-                raw.remove(file).ok_or_else(|| Error::Missing {
-                    path: shown.clone(),
-                    file: file.clone(),
-                })?
-            };
+            let data = read(file)?.ok_or_else(|| Error::Missing {
+                path: shown.clone(),
+                file: file.clone(),
+            })?;
             if call.sha256.as_deref() != Some(sha256_hex(&data).as_str()) {
                 return Err(Error::Tampered {
                     path: shown.clone(),
@@ -234,10 +422,20 @@ impl Evidence {
             }
             files.insert(file.clone(), data);
         }
+        let present: Vec<String> = match (&folder, &zip) {
+            (Some(f), _) => f.all_files()?,
+            (None, Some(z)) => z.names().map(str::to_string).collect(),
+            (None, None) => Vec::new(),
+        };
+        let unlisted = present
+            .into_iter()
+            .filter(|n| n != MANIFEST && !files.contains_key(n))
+            .collect();
         Ok(Evidence {
             manifest,
             files,
             manifest_sha256: Some(sha256_hex(&manifest_bytes)),
+            unlisted,
         })
     }
 

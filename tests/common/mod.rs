@@ -132,6 +132,29 @@ pub fn run_ok(args: &[&str]) -> Output {
     out
 }
 
+/// Runs `stigkit` with `args` under GNU time: its output, and its peak
+/// resident memory in MB.
+pub fn run_measured(args: &[&str]) -> (Output, f64) {
+    let dir = tempdir();
+    let report = dir.path().join("time");
+    let out = Command::new("/usr/bin/time")
+        .arg("-f")
+        .arg("%M")
+        .arg("-o")
+        .arg(&report)
+        .arg(env!("CARGO_BIN_EXE_stigkit"))
+        .args(args)
+        .output()
+        .expect("GNU time (/usr/bin/time; .ci/run installs it)");
+    let kib: f64 = std::fs::read_to_string(&report)
+        .expect("GNU time's report")
+        .lines()
+        .last()
+        .and_then(|l| l.trim().parse().ok())
+        .expect("peak RSS in KiB");
+    (out, kib / 1024.0)
+}
+
 /// A fresh temporary folder.
 pub fn tempdir() -> tempfile::TempDir {
     tempfile::tempdir().expect("temp dir")
