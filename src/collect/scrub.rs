@@ -114,62 +114,86 @@ enum Form {
     Base64,
 }
 
-/// One search: an automaton over many patterns, each with its form.
-struct Search {
-    automaton: AhoCorasick,
-    forms: Vec<Form>,
+/// The bytes of one form and how they are written.
+type Pattern = (Vec<u8>, Form);
+
+/// One pattern's kind: its form, and whether it only counts where it
+/// stands alone (the forms of short credentials).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+struct Kind {
+    form: Form,
+    alone: bool,
 }
 
-impl Search {
-    fn new(patterns: Vec<(Vec<u8>, Form)>) -> Option<Search> {
-        if patterns.is_empty() {
-            return None;
-        }
-        let forms = patterns.iter().map(|(_, f)| *f).collect();
-        let automaton = AhoCorasick::builder()
-            .match_kind(MatchKind::Standard)
-            .build(patterns.iter().map(|(p, _)| p))
-            .expect("literal patterns always build");
-        Some(Search { automaton, forms })
-    }
+/// Every form of every credential in one automaton, so that a text is
+/// read once.
+struct Search {
+    automaton: AhoCorasick,
+    kinds: Vec<Kind>,
 }
 
 /// Finds and removes the forms of a fixed set of credentials.
 pub struct Redactor {
-    /// Forms of long credentials: removed wherever they appear.
-    anywhere: Option<Search>,
-    /// Forms of short credentials: removed where they stand alone.
-    alone: Option<Search>,
+    search: Option<Search>,
+    /// Whether some credential is long (has forms that go anywhere).
+    long: bool,
     /// Shortest base64 run worth decoding.
     min_run: usize,
     /// Whether some credential holds a space (then `+` may stand for it).
     spaces: bool,
+    /// Base64 characters only a short credential decides (at some byte
+    /// offset, in some form): a base64 run is decoded only when it holds
+    /// one, or always when a credential is too short to have them.
+    hints: Hints,
+}
+
+enum Hints {
+    Never,
+    Some(AhoCorasick),
+    Always,
 }
 
 impl Redactor {
     fn new(secrets: &[String]) -> Redactor {
-        let mut anywhere = Vec::new();
-        let mut alone = Vec::new();
+        let mut patterns: Vec<(Vec<u8>, Kind)> = Vec::new();
+        let mut hints: Vec<Vec<u8>> = Vec::new();
         for s in secrets {
             let long = s.chars().count() >= LONG;
-            let list = if long { &mut anywhere } else { &mut alone };
-            for p in forms(s, long) {
-                if !list.contains(&p) {
-                    list.push(p);
+            let (forms, h) = forms(s, long);
+            for (p, form) in forms {
+                let kind = Kind { form, alone: !long };
+                if !patterns.iter().any(|(q, k)| *q == p && *k == kind) {
+                    patterns.push((p, kind));
                 }
             }
+            hints.extend(h);
         }
+        let search = (!patterns.is_empty()).then(|| Search {
+            automaton: AhoCorasick::builder()
+                .match_kind(MatchKind::Standard)
+                .build(patterns.iter().map(|(p, _)| p))
+                .expect("literal patterns always build"),
+            kinds: patterns.iter().map(|(_, k)| *k).collect(),
+        });
+        let hints = if hints.is_empty() {
+            Hints::Never
+        } else if hints.iter().any(|h| h.len() < 2) {
+            Hints::Always
+        } else {
+            Hints::Some(AhoCorasick::new(&hints).expect("literal patterns always build"))
+        };
         let shortest = secrets.iter().map(String::len).min().unwrap_or(1);
         Redactor {
-            anywhere: Search::new(anywhere),
-            alone: Search::new(alone),
+            search,
+            long: secrets.iter().any(|s| s.chars().count() >= LONG),
             min_run: (shortest * 4).div_ceil(3).max(2),
             spaces: secrets.iter().any(|s| s.contains(' ')),
+            hints,
         }
     }
 
     fn is_empty(&self) -> bool {
-        self.anywhere.is_none() && self.alone.is_none()
+        self.search.is_none()
     }
 
     /// `text` without any credential, or `None` when it holds none.
@@ -186,7 +210,7 @@ impl Redactor {
     /// The last net over bytes about to be written: the forms of long
     /// credentials, undecoded. Everything finer ran on each value before.
     pub fn literal(&self, bytes: &[u8]) -> Option<Vec<u8>> {
-        let search = self.anywhere.as_ref()?;
+        let search = self.search.as_ref().filter(|_| self.long)?;
         let mut spans = Vec::new();
         search_in(search, bytes, false, &mut spans);
         (!spans.is_empty()).then(|| replace(bytes, spans))
@@ -306,13 +330,12 @@ impl Redactor {
     /// Byte ranges of `hay` that hold a credential. `text` says whether
     /// `hay` is text, where short credentials are looked for.
     fn spans(&self, hay: &[u8], depth: u8, text: bool, out: &mut Vec<Range<usize>>) {
-        if let Some(s) = &self.anywhere {
-            search_in(s, hay, false, out);
+        if let Some(s) = &self.search {
+            search_in(s, hay, text, out);
         }
-        if text && let Some(s) = &self.alone {
-            search_in(s, hay, true, out);
-        }
-        if depth >= DEPTH {
+        // Bytes decoded into something that is not text hold no further
+        // encoding of a credential; their raw forms were looked for above.
+        if depth >= DEPTH || !text {
             return;
         }
         for plus in [false, true] {
@@ -331,8 +354,17 @@ impl Redactor {
             }
         }
         for run in base64_runs(hay, self.min_run) {
-            if (0..4.min(run.len())).any(|shift| {
-                decode_base64(&hay[run.clone()], shift).is_some_and(|d| {
+            let worth = match &self.hints {
+                Hints::Never => false,
+                Hints::Some(h) => h.is_match(&hay[run.clone()]),
+                Hints::Always => true,
+            };
+            if !worth {
+                continue;
+            }
+            let normal = normalise_base64(&hay[run.clone()]);
+            if (0..4.min(normal.len())).any(|shift| {
+                decode_base64(&normal[shift..]).is_some_and(|d| {
                     let mut inner = Vec::new();
                     let is_text = std::str::from_utf8(&d).is_ok();
                     self.spans(&d, depth + 1, is_text, &mut inner);
@@ -345,20 +377,34 @@ impl Redactor {
     }
 }
 
-fn search_in(s: &Search, hay: &[u8], alone_only: bool, out: &mut Vec<Range<usize>>) {
+/// Spans of `hay` matched by the forms of long credentials and, when `hay`
+/// is `text`, by those of short ones where they stand alone.
+fn search_in(s: &Search, hay: &[u8], text: bool, out: &mut Vec<Range<usize>>) {
     for m in s.automaton.find_overlapping_iter(hay) {
         let r = m.range();
-        match s.forms[m.pattern().as_usize()] {
-            Form::Text if !alone_only || stands_alone(hay, &r) => out.push(r),
-            Form::Base64 if !alone_only || base64_alone(hay, &r) => out.push(widen(hay, r)),
+        let kind = s.kinds[m.pattern().as_usize()];
+        if kind.alone && !text {
+            continue;
+        }
+        match kind.form {
+            Form::Text if !kind.alone || stands_alone(hay, &r) => out.push(r),
+            Form::Base64 if !kind.alone || base64_alone(hay, &r) => out.push(widen(hay, r)),
             _ => {}
         }
     }
 }
 
 /// Every pattern for one credential.
-fn forms(s: &str, long: bool) -> Vec<(Vec<u8>, Form)> {
-    let mut out: Vec<(Vec<u8>, Form)> = Vec::new();
+///
+/// A long credential's base64 forms are the characters only it decides, at
+/// each byte offset: of itself, of its JSON-escaped and percent-encoded
+/// selves (a login body, a query), and of its base64 (base64 twice). A
+/// short one's are whole encodings that must stand alone; the characters
+/// only it decides in a larger blob are returned as hints: a base64 run
+/// that holds one is decoded and searched.
+fn forms(s: &str, long: bool) -> (Vec<Pattern>, Vec<Vec<u8>>) {
+    let mut out: Vec<Pattern> = Vec::new();
+    let mut hints: Vec<Vec<u8>> = Vec::new();
     let mut push = |p: Vec<u8>, f: Form| {
         if !p.is_empty() && !out.iter().any(|(q, g)| *q == p && *g == f) {
             out.push((p, f));
@@ -368,16 +414,49 @@ fn forms(s: &str, long: bool) -> Vec<(Vec<u8>, Form)> {
     for e in &escaped {
         push(e.clone().into_bytes(), Form::Text);
     }
-    // Base64 of the credential and of its JSON-escaped self (a login body).
-    for t in escaped.iter().take(2) {
+    let mut encodable = vec![escaped[0].clone()];
+    for t in [json_escape(s, Style::Plain), percent(s)] {
+        if !encodable.contains(&t) {
+            encodable.push(t);
+        }
+    }
+    for t in &encodable {
         for engine in [&STANDARD_NO_PAD, &URL_SAFE_NO_PAD] {
-            if long {
-                for k in 0..3 {
-                    push(core(engine, t.as_bytes(), k), Form::Base64);
+            for k in 0..3 {
+                let c = core(engine, t.as_bytes(), k);
+                if long {
+                    push(c, Form::Base64);
+                } else {
+                    hints.push(c);
                 }
-            } else {
+            }
+            if !long {
                 push(engine.encode(t).into_bytes(), Form::Base64);
             }
+        }
+    }
+    if long {
+        for inner in [&STANDARD_NO_PAD, &URL_SAFE_NO_PAD] {
+            let once = inner.encode(s);
+            for outer in [&STANDARD_NO_PAD, &URL_SAFE_NO_PAD] {
+                for k in 0..3 {
+                    push(core(outer, once.as_bytes(), k), Form::Base64);
+                }
+            }
+        }
+    }
+    (out, hints)
+}
+
+/// Percent-encoding of all but unreserved characters, as most clients
+/// send it (the decoding pass finds every other mix).
+fn percent(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() * 3);
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
         }
     }
     out
@@ -563,17 +642,20 @@ fn base64_runs(hay: &[u8], min: usize) -> Vec<Range<usize>> {
     out
 }
 
-/// A base64 run decoded from `shift` characters in, in either alphabet.
-fn decode_base64(run: &[u8], shift: usize) -> Option<Vec<u8>> {
-    let body: Vec<u8> = run[shift..]
-        .iter()
+/// A base64 run without its padding, in the standard alphabet.
+fn normalise_base64(run: &[u8]) -> Vec<u8> {
+    run.iter()
         .take_while(|b| **b != b'=')
         .map(|b| match b {
             b'-' => b'+',
             b'_' => b'/',
             b => *b,
         })
-        .collect();
+        .collect()
+}
+
+/// Decodes base64 (see [`normalise_base64`]), whatever its length.
+fn decode_base64(body: &[u8]) -> Option<Vec<u8>> {
     // One character left over carries no whole byte.
     let len = body.len() - usize::from(body.len() % 4 == 1);
     if len < 2 {
@@ -764,6 +846,11 @@ mod tests {
             r#"{"password":"[REDACTED]"}"#
         );
         assert_eq!(clean(&r, r#""\u00e9\"\\%""#), r#""[REDACTED]""#);
+        // Percent-encoded inside base64, base64 inside percent-encoding.
+        let blob = STANDARD.encode(format!("p={enc}&q=1"));
+        assert_eq!(clean(&r, &format!("x {blob}")), format!("x {REDACTED}"));
+        let b64 = super::percent(&STANDARD.encode(pw));
+        assert_eq!(clean(&r, &format!("a={b64}&")), format!("a={REDACTED}&"));
         // Ordinary text with a % sign is left alone.
         assert_eq!(r.text("100% done, café"), None);
         // A space may come as + in a form body.
