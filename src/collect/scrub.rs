@@ -796,6 +796,18 @@ mod tests {
     }
 
     #[test]
+    fn the_readme_example() {
+        let r = ring("auditor", "hunter2");
+        assert_eq!(
+            clean(
+                &r,
+                "login failed for password hunter2 (Authorization: Basic YXVkaXRvcjpodW50ZXIy)"
+            ),
+            "login failed for password [REDACTED] (Authorization: Basic [REDACTED])"
+        );
+    }
+
+    #[test]
     fn a_short_password_goes_only_where_it_stands_alone() {
         let r = ring("admin", "hunter2");
         assert_eq!(
