@@ -529,3 +529,50 @@ fn a_stalled_login_ends_within_the_timeout() {
         assert_nothing_leaked(&what, &out, &o, &credentials(&h, password, &[]));
     }
 }
+
+/// A password that is the user name (a short one, standing alone in
+/// "user admin"): the manifest's target and the login error hide it too.
+#[test]
+fn a_password_that_is_the_user_name() {
+    let sim = sim::Sim::start(sim::SimConfig::default());
+    let dir = tempdir();
+    let out = dir.path().join("e");
+    let o = stigkit()
+        .env_remove("STIGKIT_CONFIG")
+        .env_remove("STIGKIT_MKE_URL")
+        .env_remove("STIGKIT_DOCKER_HOST")
+        .args([
+            "collect",
+            "--mke-url",
+            &sim.mke_url,
+            "--username",
+            &sim.admin_user,
+        ])
+        .args(["--ca", s(&sim.ca_pem), "--out"])
+        .arg(&out)
+        .env("STIGKIT_MKE_PASSWORD", &sim.admin_user)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    let e = Evidence::load(&out).unwrap();
+    assert_eq!(
+        e.manifest.target.mke_auth.as_deref(),
+        Some("user [REDACTED]")
+    );
+    assert_eq!(
+        e.call("mke/info").unwrap().error.as_deref(),
+        Some("not attempted: login as [REDACTED] failed: HTTP 401: invalid credentials")
+    );
+    let name = &sim.admin_user;
+    for (place, bytes) in walk_files(&out)
+        .into_iter()
+        .map(|f| (f.display().to_string(), std::fs::read(&f).unwrap()))
+        .chain([("stderr".to_string(), o.stderr.clone())])
+    {
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(
+            !text.contains(&format!(" {name}")) && !text.contains(&format!("\"{name}\"")),
+            "{place}: {text}"
+        );
+    }
+}

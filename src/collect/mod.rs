@@ -167,10 +167,17 @@ impl Collector {
         if let Some(clean) = clean_path(&red, &o.record.path) {
             o.record.path = clean;
         }
-        if let Some(e) = o.record.error.as_mut()
-            && let Some(clean) = red.text(e)
+        // Errors, and the paths of redacted fields (whose keys come from
+        // the server).
+        for text in o
+            .record
+            .error
+            .iter_mut()
+            .chain(o.record.redacted.iter_mut())
         {
-            *e = clean;
+            if let Some(clean) = red.text(text) {
+                *text = clean;
+            }
         }
         if let Some((_, body)) = &o.stored
             && red.literal(body).is_some()
@@ -763,6 +770,23 @@ async fn run(
     let mut warnings = settings.warnings.clone();
     warnings.extend(engine_notes.into_iter().flatten());
     let red = keyring.redactor();
+    // A user name may hold the password (or be it): what the manifest says
+    // of the target passes the same filter.
+    let targets = [
+        &mut target.mke_url,
+        &mut target.mke_auth,
+        &mut target.kube_url,
+        &mut target.msr_url,
+    ];
+    for t in targets
+        .into_iter()
+        .flatten()
+        .chain(target.docker.iter_mut())
+    {
+        if let Some(clean) = red.text(t) {
+            *t = clean;
+        }
+    }
     for g in &gates {
         if let Some(why) = g.closed() {
             let note = format!("{}: {why}; no further request was made to it", g.service);
