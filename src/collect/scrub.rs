@@ -8,9 +8,11 @@
 //! of the three byte offsets it can take inside a larger blob); a token's
 //! JWT parts count as credentials of their own, and so does `user:password`,
 //! whose base64 is the Basic header. Percent-encoded text (any mix of
-//! encoded and plain characters, `+` or `%20` for a space) and base64 runs
-//! are decoded, two levels deep, and searched by the same rules; a base64
-//! run that hides a credential goes whole.
+//! encoded and plain characters, `+` or `%20` for a space) is decoded and
+//! searched by the same rules, and so are base64 runs that may hide a short
+//! credential (long ones are found encoded, once or twice, without
+//! decoding), two levels deep; a base64 run that hides a credential goes
+//! whole.
 //!
 //! The rule for where a credential is removed: one of [`LONG`] characters
 //! or more wherever it appears; a shorter one only where it stands alone,
