@@ -544,8 +544,9 @@ fn certificate_problems_fail_the_calls_clearly() {
     assert!(stderr(&o).contains("warning: TLS certificate verification was disabled"));
 }
 
-/// Wrong credentials: every MKE call records the failed login (without the
-/// password), the rest of the run goes on.
+/// Wrong credentials: one login, never retried; every MKE call is recorded
+/// as not attempted with the login's error (without the password), and
+/// the rest of the run goes on.
 #[test]
 fn wrong_password_is_recorded_not_leaked() {
     let sim = Sim::start(SimConfig::default());
@@ -568,17 +569,28 @@ fn wrong_password_is_recorded_not_leaked() {
     );
     assert_eq!(o.status.code(), Some(3));
     let e = Evidence::load(&out).unwrap();
-    let info = e.call("mke/info").unwrap();
-    assert_eq!(info.status, Some(401));
+    let refused = format!(
+        "not attempted: login as {} failed: HTTP 401: invalid credentials",
+        sim.admin_user
+    );
+    let mke: Vec<_> = e.calls_under("mke/").collect();
+    assert!(mke.len() >= 15, "{}", mke.len());
+    for c in mke {
+        assert_eq!(c.error.as_deref(), Some(refused.as_str()), "{}", c.key);
+        assert_eq!((c.status, c.requests), (None, 0), "{}", c.key);
+    }
+    assert_eq!(sim.request_count(Server::Mke, "/auth/login"), 1);
     assert_eq!(
-        info.error.as_deref(),
-        Some(
-            format!(
-                "login as {} failed: HTTP 401: invalid credentials",
-                sim.admin_user
-            )
-            .as_str()
-        )
+        sim.request_count(Server::Mke, "/"),
+        1,
+        "nothing but the login"
+    );
+    assert_eq!(
+        e.manifest.warnings,
+        [format!(
+            "MKE: login as {} failed: HTTP 401: invalid credentials; no further request was made to it",
+            sim.admin_user
+        )]
     );
     assert!(
         e.call("kube/pods").unwrap().ok(),
@@ -587,6 +599,96 @@ fn wrong_password_is_recorded_not_leaked() {
     for (name, bytes) in all_bytes(&out, &o) {
         assert!(!String::from_utf8_lossy(&bytes).contains(wrong), "{name}");
     }
+}
+
+/// One wrong password per service, with the default three retries: MKE
+/// gets one login (its Kubernetes API, which needs the token, nothing), MSR
+/// one request with the Basic credentials, Kubernetes one request with a
+/// wrong kubeconfig token. An account lockout policy is never tripped.
+#[test]
+fn one_wrong_password_is_one_login_per_service() {
+    let dir = tempdir();
+    let sim = Sim::start(SimConfig::default());
+    let msr = sim.msr_url.clone().unwrap();
+    let out = dir.path().join("e");
+    let o = collect(
+        &[
+            "--mke-url",
+            &sim.mke_url,
+            "--username",
+            &sim.admin_user,
+            "--kube-url",
+            &sim.kube_url,
+            "--ca",
+            s(&sim.ca_pem),
+            "--msr-url",
+            &msr,
+            "--msr-username",
+            &sim.msr_user,
+        ],
+        &[
+            ("STIGKIT_MKE_PASSWORD", "wrong-mke"),
+            ("STIGKIT_MSR_PASSWORD", "wrong-msr"),
+        ],
+        &out,
+    );
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert_eq!(sim.request_count(Server::Mke, "/"), 1);
+    assert_eq!(sim.request_count(Server::Mke, "/auth/login"), 1);
+    assert_eq!(sim.request_count(Server::Kube, "/"), 0);
+    assert_eq!(sim.request_count(Server::Msr, "/"), 1);
+    let e = Evidence::load(&out).unwrap();
+    let pods = e.call("kube/pods").unwrap();
+    assert_eq!(
+        pods.error.as_deref(),
+        Some("not attempted: login as admin failed: HTTP 401: invalid credentials")
+    );
+    // MSR: the first call carries the password alone and is refused; the
+    // others are not attempted.
+    let first = e.call("msr/settings").unwrap();
+    assert_eq!(
+        (first.status, first.requests, first.error.as_deref()),
+        (Some(401), 1, Some("HTTP 401: invalid credentials"))
+    );
+    let msr_calls: Vec<_> = e
+        .calls_under("msr/")
+        .filter(|c| c.key != "msr/settings")
+        .collect();
+    assert!(msr_calls.len() >= 5);
+    for c in msr_calls {
+        assert_eq!(
+            c.error.as_deref(),
+            Some("not attempted: MSR refused the credentials: HTTP 401: invalid credentials"),
+            "{}",
+            c.key
+        );
+    }
+    assert_eq!(e.manifest.warnings.len(), 2, "{:?}", e.manifest.warnings);
+
+    // A kubeconfig whose token is refused: one request to Kubernetes.
+    let kubeconfig = dir.path().join("kube.yml");
+    std::fs::write(
+        &kubeconfig,
+        format!(
+            "apiVersion: v1\nkind: Config\ncurrent-context: c\nclusters:\n- name: k\n  cluster:\n    server: {}\n    certificate-authority: {}\ncontexts:\n- name: c\n  context: {{cluster: k, user: u}}\nusers:\n- name: u\n  user:\n    token: not-a-token-of-this-cluster\n",
+            sim.kube_url,
+            s(&sim.ca_pem)
+        ),
+    )
+    .unwrap();
+    let out = dir.path().join("kube");
+    let o = collect(&["--kubeconfig", s(&kubeconfig)], &[], &out);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert_eq!(sim.request_count(Server::Kube, "/"), 1);
+    let e = Evidence::load(&out).unwrap();
+    assert_eq!(
+        e.call("kube/namespaces").unwrap().error.as_deref(),
+        Some("HTTP 401: invalid token")
+    );
+    assert_eq!(
+        e.call("kube/pods").unwrap().error.as_deref(),
+        Some("not attempted: Kubernetes refused the credentials: HTTP 401: invalid token")
+    );
 }
 
 /// Settings problems stop before anything is written: exit 2, one line.

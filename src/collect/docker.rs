@@ -87,14 +87,15 @@ async fn containers(c: &Collector, api: &Api, prefix: &str) {
         }
         // One folder per kind, not per container: thousands of folders
         // cost more to write than the files in them.
+        let name = c.name(id);
         calls.push(Call::json(
-            format!("{prefix}/inspect/{id}"),
+            format!("{prefix}/inspect/{name}"),
             format!("/containers/{id}/json"),
             Body::Object,
         ));
         if item.get("State").and_then(Value::as_str) == Some("running") {
             calls.push(Call::json(
-                format!("{prefix}/top/{id}"),
+                format!("{prefix}/top/{name}"),
                 format!("/containers/{id}/top?ps_args=-ef"),
                 Body::Object,
             ));

@@ -2,52 +2,177 @@
 //! per-request timeout, retries with backoff, a cap on body size, and a
 //! redirect policy that never leaves the host it was pointed at.
 
+use super::scrub::{Keyring, Redactor};
 use super::secret::Secret;
 use super::tls::{self, Identity, Trust};
-use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, RETRY_AFTER};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, HeaderValue, RETRY_AFTER};
 use reqwest::{Client, StatusCode};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::sync::{RwLock, Semaphore};
+use tokio::sync::{Mutex, OwnedMutexGuard, Semaphore};
 
 /// How stigkit authenticates each request to one API.
 #[derive(Clone)]
 pub enum Auth {
     /// Mutual TLS only (client bundle), or no authentication.
     None,
-    /// `POST` credentials to a login URL, then send the bearer token; log
-    /// in again once when the token has expired (401). The token is shared
-    /// by every API that uses the same login (MKE and its Kubernetes API).
-    Login(Arc<Login>),
+    /// A credential behind its gate, shared by every API that uses it
+    /// (MKE and its Kubernetes API share the MKE login).
+    Gated(Arc<Gate>),
+}
+
+/// A credential stigkit sends.
+pub enum Credential {
+    /// `POST` user and password to a login URL, then send the bearer
+    /// token it returns; log in again when that token has expired (401).
+    Login {
+        url: String,
+        username: String,
+        password: Secret,
+    },
     /// A token given up front (kubeconfig).
     Bearer(Secret),
     /// HTTP Basic on every request (MSR).
     Basic { username: String, password: Secret },
 }
 
-/// A login: where, as whom, and the tokens it has received.
-pub struct Login {
-    pub url: String,
-    pub username: String,
-    pub password: Secret,
-    token: RwLock<Option<Secret>>,
-    issued: std::sync::Mutex<Vec<String>>,
+/// One credential and what is known of it, so that a wrong password is
+/// tried once per run, not once per call: an account lockout policy must
+/// never be tripped by an audit.
+///
+/// A login is made by one caller while the others wait for it
+/// (single-flight), once, within `--timeout` in all, and never retried.
+/// A static credential (Basic, a kubeconfig token) goes out with one
+/// request first while the others wait; a 401 to it, or no answer at
+/// all, closes the gate the same way. Once closed, no request of that
+/// service is made: each call fails at once as not attempted, saying why.
+pub struct Gate {
+    /// `MKE`, `MSR`, `Kubernetes`: names the service in messages.
+    pub service: String,
+    credential: Credential,
+    keyring: Arc<Keyring>,
+    flight: Arc<Mutex<()>>,
+    state: std::sync::RwLock<GateState>,
 }
 
-impl Login {
-    pub fn new(url: String, username: String, password: Secret) -> Login {
-        Login {
-            url,
-            username,
-            password,
-            token: RwLock::new(None),
-            issued: std::sync::Mutex::new(Vec::new()),
+#[derive(Clone)]
+struct GateState {
+    phase: Phase,
+    /// Counts logins, so that a 401 renews only the token it was sent with.
+    generation: u64,
+    token: Option<Secret>,
+}
+
+#[derive(Clone)]
+enum Phase {
+    /// Nothing sent yet, or the token expired: the next caller goes alone.
+    Untried,
+    /// The credential works (or was at least not refused).
+    Open,
+    /// Refused or unanswered: why.
+    Closed(String),
+}
+
+impl Gate {
+    pub fn new(service: &str, credential: Credential, keyring: Arc<Keyring>) -> Gate {
+        Gate {
+            service: service.to_string(),
+            credential,
+            keyring,
+            flight: Arc::new(Mutex::new(())),
+            state: std::sync::RwLock::new(GateState {
+                phase: Phase::Untried,
+                generation: 0,
+                token: None,
+            }),
         }
     }
 
-    /// Every token received so far, to scrub them from stored evidence.
-    pub fn issued_tokens(&self) -> Vec<String> {
-        self.issued.lock().map(|v| v.clone()).unwrap_or_default()
+    fn snapshot(&self) -> GateState {
+        self.state.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    fn update(&self, f: impl FnOnce(&mut GateState)) {
+        f(&mut self.state.write().unwrap_or_else(|e| e.into_inner()));
+    }
+
+    /// Why the gate closed, if it did.
+    pub fn closed(&self) -> Option<String> {
+        match self.snapshot().phase {
+            Phase::Closed(why) => Some(why),
+            _ => None,
+        }
+    }
+
+    /// The `Authorization` value for the state `st`, once the gate is open
+    /// (or for the caller that tries a static credential first); why not,
+    /// when the credential cannot be sent.
+    fn header(&self, st: &GateState) -> Result<HeaderValue, String> {
+        let value = match &self.credential {
+            Credential::Login { .. } => match &st.token {
+                Some(t) => format!("Bearer {}", t.expose()),
+                None => return Err(format!("no {} login token", self.service)),
+            },
+            Credential::Bearer(t) => format!("Bearer {}", t.expose()),
+            Credential::Basic { username, password } => {
+                let pair = format!("{username}:{}", password.expose());
+                format!("Basic {}", STANDARD.encode(pair))
+            }
+        };
+        let mut header = HeaderValue::from_str(&value).map_err(|_| {
+            format!(
+                "the {} credential holds characters a header cannot carry",
+                self.service
+            )
+        })?;
+        // Kept out of hyper's and reqwest's debug output.
+        header.set_sensitive(true);
+        Ok(header)
+    }
+
+    fn not_attempted(why: &str) -> Failure {
+        Failure::new(None, 0, format!("not attempted: {why}"))
+    }
+
+    /// Ends a first try of a static credential: the gate opens, or
+    /// closes with `why`. No-op for every other caller.
+    fn settle(&self, probe: &mut Option<OwnedMutexGuard<()>>, why: Option<String>) {
+        if probe.take().is_none() {
+            return;
+        }
+        self.update(|st| {
+            if matches!(st.phase, Phase::Untried) {
+                st.phase = match why {
+                    None => Phase::Open,
+                    Some(w) => Phase::Closed(w),
+                };
+            }
+        });
+    }
+
+    /// A 401 to a request sent with the token of `generation`: whether to
+    /// send it again (with a token renewed by one login, or renewed
+    /// already by another caller).
+    fn expired(&self, generation: u64) -> bool {
+        if !matches!(self.credential, Credential::Login { .. }) {
+            return false;
+        }
+        let mut renew = false;
+        self.update(|st| {
+            renew = match st.phase {
+                Phase::Open if st.generation == generation => {
+                    st.phase = Phase::Untried;
+                    true
+                }
+                Phase::Open => st.generation > generation,
+                // Another caller's renewal is due: wait for its token.
+                Phase::Untried => true,
+                Phase::Closed(_) => false,
+            }
+        });
+        renew
     }
 }
 
@@ -68,6 +193,9 @@ pub struct Api {
     auth: Auth,
     limits: Limits,
     permits: Arc<Semaphore>,
+    /// Removes the run's credentials from server messages before they
+    /// are cut to length.
+    keyring: Arc<Keyring>,
 }
 
 /// A successful answer.
@@ -91,6 +219,8 @@ pub struct Failure {
     pub requests: u32,
     pub elapsed: Duration,
     pub message: String,
+    /// The answer began but its body never completed (timed out or cut).
+    pub cut_short: bool,
 }
 
 impl Failure {
@@ -100,6 +230,7 @@ impl Failure {
             requests,
             elapsed: Duration::ZERO,
             message: message.into(),
+            cut_short: false,
         }
     }
 }
@@ -122,6 +253,7 @@ impl Api {
         auth: Auth,
         limits: Limits,
         permits: Arc<Semaphore>,
+        keyring: Arc<Keyring>,
     ) -> Result<Api, String> {
         // reqwest builds a TLS stack even for unix sockets; without aws-lc
         // it needs a process default. Ours is ring; a second install is a no-op.
@@ -146,6 +278,7 @@ impl Api {
             auth,
             limits,
             permits,
+            keyring,
         })
     }
 
@@ -172,45 +305,73 @@ impl Api {
         elapsed: &mut Duration,
     ) -> Result<Fetched, Failure> {
         let mut requests = 0u32;
-        let mut relogins = 0u32;
+        let mut renewals = 0u32;
         let mut attempt = 0u32;
+        // Held while this call tries a static credential first, retries
+        // included; the other calls of the service wait for the outcome.
+        let mut probe: Option<OwnedMutexGuard<()>> = None;
         loop {
             attempt += 1;
-            if let Auth::Login(login) = &self.auth
-                && login.token.read().await.is_none()
+            let gate = match &self.auth {
+                Auth::Gated(g) => Some(g.as_ref()),
+                Auth::None => None,
+            };
+            if let Some(g) = gate
+                && probe.is_none()
             {
-                self.login(login, &mut requests).await?;
+                self.through(g, &mut probe).await.map_err(|mut f| {
+                    f.requests = requests;
+                    f
+                })?;
             }
             requests += 1;
-            let mut used_token = None;
+            let mut generation = 0;
             let sent = {
                 let _permit = self
                     .permits
                     .acquire()
                     .await
                     .map_err(|_| Failure::new(None, requests, "collection cancelled"))?;
+                // The credential is read after the wait for a permit, so a
+                // token is as fresh as it can be when the request leaves.
+                let header = match gate {
+                    Some(g) => {
+                        let st = g.snapshot();
+                        match (&st.phase, probe.is_some()) {
+                            (Phase::Open, _) | (Phase::Untried, true) => {}
+                            (Phase::Closed(why), _) => {
+                                return Err(Failure {
+                                    requests: requests - 1,
+                                    ..Gate::not_attempted(why)
+                                });
+                            }
+                            // A renewal began while this call waited.
+                            (Phase::Untried, false) => {
+                                requests -= 1;
+                                attempt -= 1;
+                                continue;
+                            }
+                        }
+                        generation = st.generation;
+                        match g.header(&st) {
+                            Ok(h) => Some(h),
+                            Err(why) => {
+                                g.settle(&mut probe, Some(why.clone()));
+                                return Err(Gate::not_attempted(&why));
+                            }
+                        }
+                    }
+                    None => None,
+                };
                 let began = Instant::now();
-                // The token is read after the wait for a permit, so it is
-                // as fresh as it can be when the request leaves.
-                let req = self
+                let mut req = self
                     .client
                     .get(format!("{}{path}", self.base))
                     .header(ACCEPT, accept)
                     .timeout(self.limits.timeout);
-                let req = match &self.auth {
-                    Auth::None => req,
-                    Auth::Bearer(t) => req.header(AUTHORIZATION, format!("Bearer {}", t.expose())),
-                    Auth::Basic { username, password } => {
-                        req.basic_auth(username, Some(password.expose()))
-                    }
-                    Auth::Login(login) => {
-                        used_token = login.token.read().await.clone();
-                        match &used_token {
-                            Some(t) => req.header(AUTHORIZATION, format!("Bearer {}", t.expose())),
-                            None => req,
-                        }
-                    }
-                };
+                if let Some(h) = header {
+                    req = req.header(AUTHORIZATION, h);
+                }
                 let sent = match req.send().await {
                     Ok(resp) => Ok(self.read(resp, requests).await),
                     Err(e) => Err(e),
@@ -219,37 +380,54 @@ impl Api {
                 sent
             };
             let retry_in = match sent {
-                Ok(Ok(f)) => return Ok(f),
-                Ok(Err((status, headers, failure))) => {
-                    if let Auth::Login(login) = &self.auth
-                        && status == StatusCode::UNAUTHORIZED
-                        && used_token.is_some()
-                        && relogins < 3
-                    {
-                        // Tokens live `lifetime_minutes` (10 on a compliant MKE).
-                        // Only drop the token this request used: another
-                        // request may already have logged in again.
-                        relogins += 1;
-                        let mut current = login.token.write().await;
-                        if *current == used_token {
-                            *current = None;
-                        }
-                        drop(current);
-                        attempt -= 1;
-                        continue;
+                Ok(Ok(f)) => {
+                    if let Some(g) = gate {
+                        g.settle(&mut probe, None);
                     }
-                    if retryable(status) && attempt <= self.limits.retries {
+                    return Ok(f);
+                }
+                Ok(Err((status, _, failure))) if failure.cut_short && status.is_success() => {
+                    return Err(self.unanswered(gate, &mut probe, failure));
+                }
+                Ok(Err((status, headers, failure))) => {
+                    if let Some(g) = gate
+                        && status == StatusCode::UNAUTHORIZED
+                    {
+                        if probe.is_some() {
+                            let why = format!(
+                                "{} refused the credentials: {}",
+                                g.service, failure.message
+                            );
+                            g.settle(&mut probe, Some(why));
+                            return Err(failure);
+                        }
+                        // Tokens live `lifetime_minutes` (10 on a compliant MKE).
+                        if renewals < 2 && g.expired(generation) {
+                            renewals += 1;
+                            attempt -= 1;
+                            continue;
+                        }
+                    }
+                    let retry = retryable(status) && attempt <= self.limits.retries;
+                    if let Some(g) = gate
+                        && !retry
+                    {
+                        // Answered, not refused: the others may go.
+                        g.settle(&mut probe, None);
+                    }
+                    if retry {
                         retry_after(&headers).unwrap_or_else(|| backoff(attempt))
                     } else {
                         return Err(failure);
                     }
                 }
                 Err(e) if e.is_timeout() => {
-                    return Err(Failure::new(
+                    let f = Failure::new(
                         None,
                         requests,
                         format!("no answer within {}s", self.limits.timeout.as_secs()),
-                    ));
+                    );
+                    return Err(self.unanswered(gate, &mut probe, f));
                 }
                 // A certificate problem will not go away by asking again.
                 Err(e)
@@ -257,68 +435,112 @@ impl Api {
                 {
                     backoff(attempt)
                 }
-                Err(e) => return Err(Failure::new(None, requests, chain(&e))),
+                Err(e) => {
+                    let f = Failure::new(None, requests, chain(&e));
+                    return Err(self.unanswered(gate, &mut probe, f));
+                }
             };
             tokio::time::sleep(retry_in).await;
         }
     }
 
-    async fn login(&self, login: &Login, requests: &mut u32) -> Result<(), Failure> {
-        let mut guard = login.token.write().await;
-        if guard.is_some() {
-            return Ok(());
+    /// A first try of a static credential that got no answer closes its
+    /// gate: the service is not there to ask.
+    fn unanswered(
+        &self,
+        gate: Option<&Gate>,
+        probe: &mut Option<OwnedMutexGuard<()>>,
+        f: Failure,
+    ) -> Failure {
+        if let Some(g) = gate {
+            let why = format!("the first request to {} failed: {}", g.service, f.message);
+            g.settle(probe, Some(why));
         }
-        *requests += 1;
-        // No permit: requests that hold one wait for this token, and a
-        // login is a single request.
-        let body =
-            serde_json::json!({ "username": login.username, "password": login.password.expose() });
-        let resp = self
-            .client
-            .post(&login.url)
-            .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .body(body.to_string())
-            .timeout(self.limits.timeout)
-            .send()
-            .await
-            .map_err(|e| Failure::new(None, *requests, format!("login: {}", chain(&e))))?;
-        let status = resp.status();
-        if !status.is_success() {
-            let why = match self.read(resp, *requests).await {
-                Err((_, _, f)) => f.message,
-                Ok(_) => format!("HTTP {}", status.as_u16()),
-            };
-            return Err(Failure::new(
-                Some(status.as_u16()),
-                *requests,
-                format!("login as {} failed: {why}", login.username),
-            ));
+        f
+    }
+
+    /// Waits until the gate is open, logging in (alone) when nobody has;
+    /// or makes this call the one that tries a static credential first.
+    async fn through(
+        &self,
+        g: &Gate,
+        probe: &mut Option<OwnedMutexGuard<()>>,
+    ) -> Result<(), Failure> {
+        loop {
+            match g.snapshot().phase {
+                Phase::Open => return Ok(()),
+                Phase::Closed(why) => return Err(Gate::not_attempted(&why)),
+                Phase::Untried => {}
+            }
+            let guard = g.flight.clone().lock_owned().await;
+            if !matches!(g.snapshot().phase, Phase::Untried) {
+                continue;
+            }
+            if !matches!(g.credential, Credential::Login { .. }) {
+                *probe = Some(guard);
+                return Ok(());
+            }
+            let result = self.login(g).await;
+            g.update(|st| match result {
+                Ok(token) => {
+                    // Known to the redactor before any answer can echo it.
+                    g.keyring.add_token(token.expose());
+                    st.token = Some(token);
+                    st.generation += 1;
+                    st.phase = Phase::Open;
+                }
+                Err(why) => st.phase = Phase::Closed(why),
+            });
+            drop(guard);
         }
-        let fetched = self.read(resp, *requests).await.map_err(|(_, _, f)| f)?;
-        let parsed: serde_json::Value = serde_json::from_slice(&fetched.body).map_err(|_| {
-            Failure::new(
-                Some(status.as_u16()),
-                *requests,
-                "login: the answer is not JSON",
-            )
-        })?;
-        let t = parsed
-            .get("auth_token")
-            .or_else(|| parsed.get("sessionToken"))
-            .and_then(|v| v.as_str())
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| {
-                Failure::new(
-                    Some(status.as_u16()),
-                    *requests,
-                    "login: no auth_token in the answer",
-                )
-            })?;
-        if let Ok(mut issued) = login.issued.lock() {
-            issued.push(t.to_string());
-        }
-        *guard = Some(Secret::new(t));
-        Ok(())
+    }
+
+    /// One login: one request, never retried, with `--timeout` for the
+    /// whole of it (connection, answer and body), not for each byte.
+    async fn login(&self, g: &Gate) -> Result<Secret, String> {
+        let Credential::Login {
+            url,
+            username,
+            password,
+        } = &g.credential
+        else {
+            return Err("not a login".into());
+        };
+        let late = format!(
+            "no complete answer within {}s",
+            self.limits.timeout.as_secs()
+        );
+        let once = async {
+            // No permit: callers wait for this login before they take one.
+            let body = serde_json::json!({ "username": username, "password": password.expose() });
+            let resp = self
+                .client
+                .post(url)
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(body.to_string())
+                .send()
+                .await
+                .map_err(|e| match e.is_timeout() {
+                    true => late.clone(),
+                    false => chain(&e),
+                })?;
+            let fetched = self.read(resp, 1).await.map_err(|(_, _, f)| f.message)?;
+            let parsed: serde_json::Value = serde_json::from_slice(&fetched.body)
+                .map_err(|_| "the answer is not JSON".to_string())?;
+            parsed
+                .get("auth_token")
+                .or_else(|| parsed.get("sessionToken"))
+                .and_then(|v| v.as_str())
+                .filter(|t| !t.is_empty())
+                .map(Secret::new)
+                .ok_or_else(|| "no auth_token in the answer".to_string())
+        };
+        let why = match tokio::time::timeout(self.limits.timeout, once).await {
+            Ok(Ok(token)) => return Ok(token),
+            Ok(Err(why)) => why,
+            Err(_) => late,
+        };
+        Err(format!("login as {username} failed: {why}"))
     }
 
     /// Reads a response body under the size cap; non-2xx becomes a failure.
@@ -361,11 +583,11 @@ impl Api {
                     } else {
                         format!("answer cut short: {}", chain(&e))
                     };
-                    return Err((
-                        status,
-                        headers,
-                        Failure::new(Some(status.as_u16()), requests, why),
-                    ));
+                    let f = Failure {
+                        cut_short: true,
+                        ..Failure::new(Some(status.as_u16()), requests, why)
+                    };
+                    return Err((status, headers, f));
                 }
             }
         }
@@ -373,7 +595,11 @@ impl Api {
             let f = Failure::new(
                 Some(status.as_u16()),
                 requests,
-                format!("HTTP {}{}", status.as_u16(), error_detail(&body)),
+                format!(
+                    "HTTP {}{}",
+                    status.as_u16(),
+                    error_detail(&body, &self.keyring.redactor())
+                ),
             );
             return Err((status, headers, f));
         }
@@ -427,8 +653,10 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
 }
 
 /// The server's own error message, when its body has one (MKE/MSR
-/// `errors[0].message`, Docker `message`, Kubernetes `message`).
-fn error_detail(body: &[u8]) -> String {
+/// `errors[0].message`, Docker `message`, Kubernetes `message`), without
+/// the run's credentials: they go before the message is cut to length,
+/// so that no part of one survives the cut.
+fn error_detail(body: &[u8], redactor: &Redactor) -> String {
     let Ok(v) = serde_json::from_slice::<serde_json::Value>(body) else {
         return String::new();
     };
@@ -438,11 +666,12 @@ fn error_detail(body: &[u8]) -> String {
         .and_then(|m| m.as_str())
         .unwrap_or_default();
     if msg.is_empty() {
-        String::new()
-    } else {
-        let short: String = msg.chars().take(200).collect();
-        format!(": {}", short.replace(['\n', '\r'], " "))
+        return String::new();
     }
+    let one_line = msg.replace(['\n', '\r'], " ");
+    let clean = redactor.text(&one_line).unwrap_or(one_line);
+    let short: String = clean.chars().take(200).collect();
+    format!(": {short}")
 }
 
 /// Follows redirects only to the same scheme, host and port (at most 5):
@@ -496,14 +725,33 @@ mod tests {
 
     #[test]
     fn server_messages_are_extracted() {
+        let none = Keyring::default().redactor();
         assert_eq!(
-            error_detail(br#"{"errors":[{"code":"UNAUTHORIZED","message":"invalid token"}]}"#),
+            error_detail(
+                br#"{"errors":[{"code":"UNAUTHORIZED","message":"invalid token"}]}"#,
+                &none
+            ),
             ": invalid token"
         );
         assert_eq!(
-            error_detail(br#"{"message":"No such container: x"}"#),
+            error_detail(br#"{"message":"No such container: x"}"#, &none),
             ": No such container: x"
         );
-        assert_eq!(error_detail(b"<html>"), "");
+        assert_eq!(error_detail(b"<html>", &none), "");
+    }
+
+    #[test]
+    fn credentials_go_before_a_message_is_cut() {
+        let k = Keyring::default();
+        k.add_password("msruser", "Mz9-long-password");
+        let basic = STANDARD.encode("msruser:Mz9-long-password");
+        // The Basic value straddles the 200-character cut.
+        let msg = format!("{}Authorization: Basic {basic}", "x".repeat(160));
+        let body = serde_json::json!({ "message": msg }).to_string();
+        let detail = error_detail(body.as_bytes(), &k.redactor());
+        assert_eq!(
+            detail,
+            format!(": {}Authorization: Basic [REDACTED]", "x".repeat(160))
+        );
     }
 }

@@ -2,7 +2,7 @@
 //! storage and each node's kubelet configuration.
 
 use super::http::Api;
-use super::{Body, Call, Collector, Paging, file_safe, percent_encode};
+use super::{Body, Call, Collector, Paging, percent_encode};
 use serde_json::Value;
 
 /// Evidence key and list path of every collected resource.
@@ -76,7 +76,7 @@ pub(super) async fn collect(c: &Collector, api: &Api) {
         c.run(
             api,
             Call::json(
-                format!("kube/nodes/{}/configz", file_safe(node)),
+                format!("kube/nodes/{}/configz", c.name(node)),
                 format!("/api/v1/nodes/{}/proxy/configz", percent_encode(node)),
                 Body::Object,
             ),

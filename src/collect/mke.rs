@@ -2,7 +2,7 @@
 //! Engine API it proxies for the whole cluster.
 
 use super::http::Api;
-use super::{Body, Call, Collector, Paging, docker, file_safe, percent_encode};
+use super::{Body, Call, Collector, Paging, docker, percent_encode};
 use serde_json::Value;
 
 pub(super) async fn collect(c: &Collector, api: &Api) {
@@ -73,7 +73,7 @@ pub(super) async fn accounts(c: &Collector, api: &Api, prefix: &str) {
             .run(
                 api,
                 Call::json(
-                    format!("{prefix}/teams/{}", file_safe(org)),
+                    format!("{prefix}/teams/{}", c.name(org)),
                     format!("/enzi/v0/accounts/{}/teams", percent_encode(org)),
                     Body::Object,
                 )
@@ -96,7 +96,7 @@ pub(super) async fn accounts(c: &Collector, api: &Api, prefix: &str) {
         .flat_map(|(org, names)| {
             names.iter().map(move |team| {
                 Call::json(
-                    format!("{prefix}/members/{}/{}", file_safe(org), file_safe(team)),
+                    format!("{prefix}/members/{}/{}", c.name(org), c.name(team)),
                     format!(
                         "/enzi/v0/accounts/{}/teams/{}/members",
                         percent_encode(org),

@@ -18,6 +18,7 @@ mod kubeconfig;
 mod mke;
 mod msr;
 pub mod redact;
+pub mod scrub;
 mod secret;
 pub mod settings;
 pub mod tls;
@@ -27,11 +28,13 @@ pub use secret::Secret;
 pub use settings::{Environment, Flags, ProcessEnvironment, Settings};
 
 use crate::evidence::{BundleWriter, CallRecord, Manifest, Target, file_safe};
-use http::{Api, Auth, Failure, Fetched, Limits, Login, Transport};
+use http::{Api, Auth, Credential, Failure, Fetched, Gate, Limits, Transport};
+use scrub::Keyring;
 use serde_json::Value;
 use settings::{DockerEndpoint, KubeSettings, MkeAuth};
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use tokio::sync::Semaphore;
 
 /// Receives progress while a collection runs (the CLI draws a bar).
@@ -131,35 +134,75 @@ struct Collector {
     /// Finished calls go to the bundle writer's thread.
     tx: std::sync::mpsc::Sender<Outcome>,
     progress: Arc<dyn Progress>,
-    /// Credentials of this run known before it started.
-    secrets: Vec<String>,
-    /// Logins whose tokens are scrubbed too.
-    logins: Vec<Arc<Login>>,
+    /// The run's credentials, tokens added as they are issued.
+    keyring: Arc<Keyring>,
+    /// Numbers names that had a credential removed, to keep them apart.
+    renamed: AtomicUsize,
 }
 
+/// A request path without credentials, segment by segment, so that the
+/// endpoint stays readable (`/enzi/v0/accounts/[REDACTED]/teams`). Every
+/// name from server data in a path is percent-encoded, `/` included.
+fn clean_path(red: &scrub::Redactor, path: &str) -> Option<String> {
+    let parts: Vec<String> = path
+        .split('/')
+        .map(|seg| red.text(seg).unwrap_or_else(|| seg.to_string()))
+        .collect();
+    let joined = parts.join("/");
+    let joined = red.text(&joined).unwrap_or(joined);
+    (joined != path).then_some(joined)
+}
+
+/// Why a body was not stored although its call succeeded.
+const UNCLEAN: &str = "the answer held a credential of this run in a form that could not be removed cleanly; not stored";
+
 impl Collector {
-    /// Scrubs the run's credentials from a finished call and hands it to
-    /// the writer. A body can only echo a token issued before it was
-    /// requested, so scrubbing with the tokens known now is complete.
+    /// Scrubs the run's credentials from a finished call's messages and
+    /// hands it to the writer; a body that still holds one after the
+    /// scrubbing of each value is not stored at all. A body can only echo
+    /// a token issued before it was requested, so the tokens known now
+    /// are enough.
     fn push(&self, mut o: Outcome) {
-        let mut secrets = self.secrets.clone();
-        for l in &self.logins {
-            secrets.extend(l.issued_tokens());
+        let red = self.keyring.redactor();
+        if let Some(clean) = clean_path(&red, &o.record.path) {
+            o.record.path = clean;
         }
-        secrets.retain(|s| s.len() >= 8);
-        if let Some(e) = o.record.error.as_mut() {
-            let mut b = std::mem::take(e).into_bytes();
-            redact::scrub(&mut b, &secrets);
-            *e = String::from_utf8_lossy(&b).into_owned();
-        }
-        if let Some((_, body)) = o.stored.as_mut()
-            && redact::scrub(body, &secrets)
+        // Errors, and the paths of redacted fields (whose keys come from
+        // the server).
+        for text in o
+            .record
+            .error
+            .iter_mut()
+            .chain(o.record.redacted.iter_mut())
         {
-            o.record.redacted.push("(a credential of this run)".into());
+            if let Some(clean) = red.text(text) {
+                *text = clean;
+            }
+        }
+        if let Some((_, body)) = &o.stored
+            && red.literal(body).is_some()
+        {
+            o.stored = None;
+            o.record.file = None;
+            o.record.redacted.clear();
+            o.record.error = Some(UNCLEAN.into());
         }
         self.progress.finished(&o.record.key, o.stored.is_some());
         // The writer only goes away after the collection: a send cannot fail.
         let _ = self.tx.send(o);
+    }
+
+    /// A file or folder name from server data (an organisation, a team, a
+    /// repository, a node): through the same filter as the evidence, then
+    /// made safe for a file system.
+    fn name(&self, raw: &str) -> String {
+        let red = self.keyring.redactor();
+        let safe = file_safe(raw);
+        if red.text(raw).is_none() && red.text(&safe).is_none() {
+            return safe;
+        }
+        let n = self.renamed.fetch_add(1, Ordering::Relaxed) + 1;
+        file_safe(&format!("{}-{n}", redact::REDACTED))
     }
 
     /// Runs a call, validates, pages, redacts and records it. Returns the
@@ -221,6 +264,9 @@ impl Collector {
             Body::Pem => "application/x-pem-file, text/plain, */*",
             _ => "application/json",
         };
+        // The redactor is taken after each answer: the login that answer
+        // needed may have added its token.
+        let credential = || "(a credential of this run)".to_string();
         match call.body {
             Body::Toml => {
                 let f = api.get(&call.path, accept).await?;
@@ -229,9 +275,19 @@ impl Collector {
                 record.requests = f.requests;
                 record.duration_ms = f.elapsed.as_millis() as u64;
                 let text = utf8(&f, "TOML")?;
-                let (redacted, hits) =
+                let red = self.keyring.redactor();
+                let (redacted, mut hits) =
                     redact::toml(text).map_err(|e| invalid(&f, format!("not valid TOML: {e}")))?;
-                Ok((redacted.into_bytes(), None, hits))
+                let Some(clean) = red.toml(&redacted) else {
+                    return Ok((redacted.into_bytes(), None, hits));
+                };
+                // Comments and keys may hold it too: the text is scrubbed
+                // whole, and must still be TOML.
+                if clean.parse::<toml_edit::DocumentMut>().is_err() {
+                    return Err(invalid(&f, UNCLEAN));
+                }
+                hits.push(credential());
+                Ok((clean.into_bytes(), None, hits))
             }
             Body::Pem => {
                 let f = api.get(&call.path, accept).await?;
@@ -240,15 +296,26 @@ impl Collector {
                 record.requests = f.requests;
                 record.duration_ms = f.elapsed.as_millis() as u64;
                 let text = utf8(&f, "PEM")?;
+                let (text, hits) = match self.keyring.redactor().text(text) {
+                    Some(clean) => (clean, vec![credential()]),
+                    None => (text.to_string(), Vec::new()),
+                };
                 if !text.contains("-----BEGIN CERTIFICATE-----") {
                     return Err(invalid(&f, "not a PEM certificate"));
                 }
-                Ok((text.as_bytes().to_vec(), None, Vec::new()))
+                Ok((text.into_bytes(), None, hits))
             }
             Body::Object | Body::Array => {
                 let mut value = self.fetch_json(api, call, record, peer).await?;
-                let hits = redact::json(&mut value);
-                let bytes = serde_json::to_vec_pretty(&value).expect("JSON values serialise");
+                let mut hits = redact::json(&mut value);
+                // Follow-up calls get the server's own names; what is
+                // stored has the run's credentials removed.
+                let clean = self.keyring.redactor().json(&value);
+                if clean.is_some() {
+                    hits.push(credential());
+                }
+                let bytes = serde_json::to_vec_pretty(clean.as_ref().unwrap_or(&value))
+                    .expect("JSON values serialise");
                 Ok((bytes, Some(value), hits))
             }
         }
@@ -345,6 +412,7 @@ fn invalid(f: &Fetched, message: impl Into<String>) -> Failure {
         requests: f.requests,
         elapsed: std::time::Duration::ZERO,
         message: message.into(),
+        cut_short: false,
     }
 }
 
@@ -535,9 +603,21 @@ async fn run(
         retries: settings.retries,
         max_body: settings.max_body,
     };
+    let keyring = Arc::new(Keyring::default());
+    let api = |source: &str, base: &str, transport: Transport<'_>, auth: Auth| {
+        Api::new(
+            source,
+            base,
+            transport,
+            auth,
+            limits.clone(),
+            permits.clone(),
+            keyring.clone(),
+        )
+    };
     let mut target = Target::default();
-    let mut secrets: Vec<String> = Vec::new();
-    let mut logins: Vec<Arc<Login>> = Vec::new();
+    let mut gates: Vec<Arc<Gate>> = Vec::new();
+    let mut mke_login: Option<Arc<Gate>> = None;
     let mke_api = match &settings.mke {
         None => None,
         Some(m) => {
@@ -545,36 +625,30 @@ async fn run(
             let (identity, auth) = match &m.auth {
                 MkeAuth::Bundle(b) => {
                     target.mke_auth = Some(format!("client bundle {}", b.path.display()));
-                    secrets.extend(pem_lines(&b.identity.key_pem));
+                    for line in pem_lines(&b.identity.key_pem) {
+                        keyring.add_secret(&line);
+                    }
                     (Some(&b.identity), Auth::None)
                 }
                 MkeAuth::Password { username, password } => {
                     target.mke_auth = Some(format!("user {username}"));
-                    secrets.push(password.expose().to_string());
-                    let login = Arc::new(Login::new(
-                        format!("{}/auth/login", m.url),
-                        username.clone(),
-                        password.clone(),
-                    ));
-                    logins.push(login.clone());
-                    (None, Auth::Login(login))
+                    keyring.add_password(username, password.expose());
+                    let login = Credential::Login {
+                        url: format!("{}/auth/login", m.url),
+                        username: username.clone(),
+                        password: password.clone(),
+                    };
+                    let gate = Arc::new(Gate::new("MKE", login, keyring.clone()));
+                    gates.push(gate.clone());
+                    mke_login = Some(gate.clone());
+                    (None, Auth::Gated(gate))
                 }
             };
             let transport = Transport::Https {
                 trust: &m.trust,
                 identity,
             };
-            Some(
-                Api::new(
-                    "mke",
-                    &m.url,
-                    transport,
-                    auth,
-                    limits.clone(),
-                    permits.clone(),
-                )
-                .map_err(|e| format!("MKE: {e}"))?,
-            )
+            Some(api("mke", &m.url, transport, auth).map_err(|e| format!("MKE: {e}"))?)
         }
     };
     let kube_api = match &settings.kube {
@@ -582,12 +656,17 @@ async fn run(
         Some(KubeSettings::Config(t)) => {
             target.kube_url = Some(t.server.clone());
             if let Some(id) = &t.identity {
-                secrets.extend(pem_lines(&id.key_pem));
+                for line in pem_lines(&id.key_pem) {
+                    keyring.add_secret(&line);
+                }
             }
             let auth = match &t.token {
                 Some(tok) => {
-                    secrets.push(tok.expose().to_string());
-                    Auth::Bearer(tok.clone())
+                    keyring.add_token(tok.expose());
+                    let bearer = Credential::Bearer(tok.clone());
+                    let gate = Arc::new(Gate::new("Kubernetes", bearer, keyring.clone()));
+                    gates.push(gate.clone());
+                    Auth::Gated(gate)
                 }
                 None => Auth::None,
             };
@@ -595,38 +674,18 @@ async fn run(
                 trust: &t.trust,
                 identity: t.identity.as_ref(),
             };
-            Some(
-                Api::new(
-                    "kube",
-                    &t.server,
-                    transport,
-                    auth,
-                    limits.clone(),
-                    permits.clone(),
-                )
-                .map_err(|e| format!("Kubernetes: {e}"))?,
-            )
+            Some(api("kube", &t.server, transport, auth).map_err(|e| format!("Kubernetes: {e}"))?)
         }
         Some(KubeSettings::MkeToken { url, trust }) => {
             target.kube_url = Some(url.clone());
-            let login = logins
-                .first()
-                .cloned()
-                .ok_or("--kube-url needs an MKE login")?;
+            let login = mke_login.clone().ok_or("--kube-url needs an MKE login")?;
             let transport = Transport::Https {
                 trust,
                 identity: None,
             };
             Some(
-                Api::new(
-                    "kube",
-                    url,
-                    transport,
-                    Auth::Login(login),
-                    limits.clone(),
-                    permits.clone(),
-                )
-                .map_err(|e| format!("Kubernetes: {e}"))?,
+                api("kube", url, transport, Auth::Gated(login))
+                    .map_err(|e| format!("Kubernetes: {e}"))?,
             )
         }
     };
@@ -634,25 +693,20 @@ async fn run(
         None => None,
         Some(m) => {
             target.msr_url = Some(m.url.clone());
-            secrets.push(m.password.expose().to_string());
-            let auth = Auth::Basic {
+            keyring.add_password(&m.username, m.password.expose());
+            let basic = Credential::Basic {
                 username: m.username.clone(),
                 password: m.password.clone(),
             };
+            let gate = Arc::new(Gate::new("MSR", basic, keyring.clone()));
+            gates.push(gate.clone());
             let transport = Transport::Https {
                 trust: &m.trust,
                 identity: None,
             };
             Some(
-                Api::new(
-                    "msr",
-                    &m.url,
-                    transport,
-                    auth,
-                    limits.clone(),
-                    permits.clone(),
-                )
-                .map_err(|e| format!("MSR: {e}"))?,
+                api("msr", &m.url, transport, Auth::Gated(gate))
+                    .map_err(|e| format!("MSR: {e}"))?,
             )
         }
     };
@@ -660,46 +714,36 @@ async fn run(
     for d in &settings.docker {
         target.docker.push(d.name.clone());
         let source = format!("docker:{}", d.name);
-        let api = match &d.endpoint {
-            DockerEndpoint::Unix(path) => Api::new(
-                &source,
-                "http://docker",
-                Transport::Unix(path),
-                Auth::None,
-                limits.clone(),
-                permits.clone(),
-            ),
+        let engine = match &d.endpoint {
+            DockerEndpoint::Unix(path) => {
+                api(&source, "http://docker", Transport::Unix(path), Auth::None)
+            }
             DockerEndpoint::Tcp {
                 url,
                 trust,
                 identity,
             } => {
                 if let Some(id) = identity {
-                    secrets.extend(pem_lines(&id.key_pem));
+                    for line in pem_lines(&id.key_pem) {
+                        keyring.add_secret(&line);
+                    }
                 }
                 let transport = Transport::Https {
                     trust,
                     identity: identity.as_ref(),
                 };
-                Api::new(
-                    &source,
-                    url,
-                    transport,
-                    Auth::None,
-                    limits.clone(),
-                    permits.clone(),
-                )
+                api(&source, url, transport, Auth::None)
             }
         }
         .map_err(|e| format!("Docker {}: {e}", d.name))?;
-        docker_apis.push((docker::prefix(&d.name), api));
+        docker_apis.push((docker::prefix(&d.name), engine));
     }
 
     let collector = Collector {
         tx,
         progress,
-        secrets,
-        logins,
+        keyring: keyring.clone(),
+        renamed: AtomicUsize::new(0),
     };
     let c = &collector;
     let mke_f = async {
@@ -725,6 +769,30 @@ async fn run(
     let ((), (), (), engine_notes) = tokio::join!(mke_f, kube_f, msr_f, docker_f);
     let mut warnings = settings.warnings.clone();
     warnings.extend(engine_notes.into_iter().flatten());
+    let red = keyring.redactor();
+    // A user name may hold the password (or be it): what the manifest says
+    // of the target passes the same filter.
+    let targets = [
+        &mut target.mke_url,
+        &mut target.mke_auth,
+        &mut target.kube_url,
+        &mut target.msr_url,
+    ];
+    for t in targets
+        .into_iter()
+        .flatten()
+        .chain(target.docker.iter_mut())
+    {
+        if let Some(clean) = red.text(t) {
+            *t = clean;
+        }
+    }
+    for g in &gates {
+        if let Some(why) = g.closed() {
+            let note = format!("{}: {why}; no further request was made to it", g.service);
+            warnings.push(red.text(&note).unwrap_or(note));
+        }
+    }
     Ok(Manifest {
         format: 1,
         tool: format!("stigkit {}", env!("CARGO_PKG_VERSION")),
@@ -788,6 +856,22 @@ mod tests {
             ),
             "/api/v0/repositories?pageSize=100&pageStart=r3"
         );
+    }
+
+    #[test]
+    fn recorded_paths_lose_credentials_segment_by_segment() {
+        let k = Keyring::default();
+        k.add_password("admin", "hunter2");
+        let red = k.redactor();
+        assert_eq!(
+            clean_path(&red, "/enzi/v0/accounts/aHVudGVyMg%3D%3D/teams?limit=100").as_deref(),
+            Some("/enzi/v0/accounts/[REDACTED]/teams?limit=100")
+        );
+        assert_eq!(
+            clean_path(&red, "/api/v1/nodes/hunter2/proxy/configz").as_deref(),
+            Some("/api/v1/nodes/[REDACTED]/proxy/configz")
+        );
+        assert_eq!(clean_path(&red, "/enzi/v0/accounts/hunter2s/teams"), None);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! them.
 
 use super::http::Api;
-use super::{Body, Call, Collector, Paging, file_safe, mke, percent_encode};
+use super::{Body, Call, Collector, Paging, mke, percent_encode};
 use serde_json::Value;
 use std::collections::BTreeSet;
 
@@ -57,8 +57,8 @@ async fn repositories(c: &Collector, api: &Api) {
         calls.push(Call::json(
             format!(
                 "msr/repositories/{}/{}/team-access",
-                file_safe(ns),
-                file_safe(name)
+                c.name(ns),
+                c.name(name)
             ),
             format!(
                 "/api/v0/repositories/{}/{}/teamAccess",
@@ -70,7 +70,7 @@ async fn repositories(c: &Collector, api: &Api) {
     }
     for ns in &namespaces {
         calls.push(Call::json(
-            format!("msr/namespaces/{}/team-access", file_safe(ns)),
+            format!("msr/namespaces/{}/team-access", c.name(ns)),
             format!(
                 "/api/v0/repositoryNamespaces/{}/teamAccess",
                 percent_encode(ns)

@@ -22,6 +22,9 @@
 //! mostly pre-serialised once, so a 5,000-container scenario stays cheap to
 //! serve under concurrency.
 //!
+//! [`hostile::Hostile`] stands in for the same three servers as a hostile
+//! one: it echoes every credential it is sent, or stalls the login.
+//!
 //! Use it from `tests/*.rs` with `mod sim;`, and from benches or examples with
 //! `#[path = "../tests/sim/mod.rs"] mod sim;`.
 
@@ -30,6 +33,7 @@
 
 mod data;
 mod enzi;
+pub mod hostile;
 mod kube;
 mod mke;
 mod msr;
