@@ -97,18 +97,24 @@ pub fn read_file_into(path: &Path, buf: &mut Vec<u8>) -> Result<(), Error> {
 /// several benchmarks, `pick` selects one by (part of) its entry name.
 pub fn load_benchmark(path: &Path, pick: Option<&str>) -> Result<Benchmark, Error> {
     let bytes = read_file(path)?;
-    if !unzip::is_zip(&bytes) {
+    parse_benchmark(path, &bytes, pick)
+}
+
+/// A benchmark from the bytes of an XCCDF file or a DISA zip; `path` names
+/// it in errors.
+pub fn parse_benchmark(path: &Path, bytes: &[u8], pick: Option<&str>) -> Result<Benchmark, Error> {
+    if !unzip::is_zip(bytes) {
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        return xccdf::read(&bytes, &name).map_err(|e| err(path, e));
+        return xccdf::read(bytes, &name).map_err(|e| err(path, e));
     }
     // Names first, nothing inflated but nested zips: a zip of a thousand
     // benchmarks is refused by name, not after inflating them all.
     let limits = unzip::Limits::current();
     let mut budget = unzip::Budget::new(limits);
-    let mut archive = unzip::Archive::open(&bytes, limits).map_err(|e| err(path, e))?;
+    let mut archive = unzip::Archive::open(bytes, limits).map_err(|e| err(path, e))?;
     let found = xccdf_names(&mut archive, &mut budget).map_err(|e| err(path, e))?;
     let names = found.clone();
     let chosen = match (pick, found.len()) {

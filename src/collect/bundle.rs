@@ -32,19 +32,37 @@ impl ClientBundle {
                     found.push((name.to_string(), data));
                 }
             }
+        }
+        let mut bundle = if path.is_dir() {
+            ClientBundle::from_files(found)?
         } else {
             let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
-            if !unzip::is_zip(&bytes) {
-                return Err("not a client bundle: expected a zip or a folder with ca.pem, cert.pem and key.pem".into());
-            }
-            let wanted = |n: &str| FILES.contains(&n.rsplit('/').next().unwrap_or(n));
-            for (name, data) in unzip::entries(&bytes, wanted).map_err(|e| e.to_string())? {
-                let base = name.rsplit('/').next().unwrap_or(&name).to_string();
-                if !found.iter().any(|(n, _)| *n == base) {
-                    found.push((base, data));
-                }
+            ClientBundle::from_zip(&bytes)?
+        };
+        bundle.path = path.to_path_buf();
+        Ok(bundle)
+    }
+
+    /// A bundle from the bytes of MKE's bundle zip (its `path` empty).
+    pub fn from_zip(bytes: &[u8]) -> Result<ClientBundle, String> {
+        if !unzip::is_zip(bytes) {
+            return Err(
+                "not a client bundle: expected a zip or a folder with ca.pem, cert.pem and key.pem"
+                    .into(),
+            );
+        }
+        let mut found: Vec<(String, Vec<u8>)> = Vec::new();
+        let wanted = |n: &str| FILES.contains(&n.rsplit('/').next().unwrap_or(n));
+        for (name, data) in unzip::entries(bytes, wanted).map_err(|e| e.to_string())? {
+            let base = name.rsplit('/').next().unwrap_or(&name).to_string();
+            if !found.iter().any(|(n, _)| *n == base) {
+                found.push((base, data));
             }
         }
+        ClientBundle::from_files(found)
+    }
+
+    fn from_files(mut found: Vec<(String, Vec<u8>)>) -> Result<ClientBundle, String> {
         let mut take = |name: &str| {
             found
                 .iter()
@@ -61,7 +79,7 @@ impl ClientBundle {
         let docker_host =
             take("env.sh").and_then(|env| docker_host_from_env(&String::from_utf8_lossy(&env)));
         Ok(ClientBundle {
-            path: path.to_path_buf(),
+            path: PathBuf::new(),
             ca_pem,
             identity: Identity { cert_pem, key_pem },
             kube_yml,

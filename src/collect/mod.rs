@@ -10,11 +10,11 @@
 //! compliance when its call did not succeed. The run goes on after a
 //! failure and reports itself as partial.
 
-mod bundle;
+pub mod bundle;
 mod docker;
 mod http;
 pub mod kube;
-mod kubeconfig;
+pub mod kubeconfig;
 mod mke;
 mod msr;
 pub mod redact;

@@ -1,0 +1,7 @@
+//! Answer files (TOML).
+#![no_main]
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    if let Ok(text) = std::str::from_utf8(data) {
+        let _ = stigkit::checks::answers::Answers::parse(text, "fuzz.toml");
+    }
+});
