@@ -469,14 +469,18 @@ fn convert_warns_about_fields_cklb_cannot_hold() {
     let err = stderr(&o);
     assert!(
         err.contains(&format!(
-            "a CKLB has no field for MARKING 'CUI'; it is not in {}",
+            "a CKLB has no field for MARKING 'CUI' (DISA's schema has none; --cklb-marking keeps it as target_data.marking); it is not in {}",
             out.display()
         )),
         "{err}"
     );
+    assert!(
+        err.contains("a CKLB has no field for RHEL_9_STIG STIG_INFO classification, description, filename, notice, source"),
+        "{err}"
+    );
     assert_eq!(
         err.lines().filter(|l| l.starts_with("warning:")).count(),
-        2,
+        3,
         "{err}"
     );
 }

@@ -17,6 +17,7 @@ pub use lint::lint;
 pub use read::read;
 pub use write::{write, write_to_string};
 
+use crate::model::Checklist;
 use crate::xml::XmlError;
 
 /// Why a file could not be read as a CKL.
@@ -42,4 +43,59 @@ pub(crate) mod keys {
     pub const VULN_COMMENT: &str = "ckl:comment:vuln";
     /// An unknown element directly inside `<VULN>`; the key suffix is its name.
     pub const VULN_ELEMENT: &str = "ckl:element:vuln:";
+}
+
+/// Values of `checklist` that a CKL has no place for, and so would be lost
+/// by writing one: a CKLB's title and ids, per-rule uuids and times, group
+/// descriptions, check reference hrefs and a rule count that differs from
+/// the rules listed. Named as a CKLB spells them, where they come from.
+pub fn unrepresentable(checklist: &Checklist) -> Vec<String> {
+    let mut lost = Vec::new();
+    if !checklist.name.is_empty() {
+        lost.push(format!("title '{}'", checklist.name));
+    }
+    if !checklist.id.is_empty() {
+        lost.push(format!("id '{}'", checklist.id));
+    }
+    let rules = || checklist.stigs.iter().flat_map(|s| &s.rules);
+    let count = |what: &str, n: usize| {
+        (n > 0).then(|| format!("{what} of {n} rule{}", if n == 1 { "" } else { "s" }))
+    };
+    lost.extend(count(
+        "uuid",
+        rules().filter(|r| !r.record.uuid.is_empty()).count(),
+    ));
+    lost.extend(count(
+        "createdAt/updatedAt times",
+        rules()
+            .filter(|r| !r.record.created_at.is_empty() || !r.record.updated_at.is_empty())
+            .count(),
+    ));
+    lost.extend(count(
+        "group_tree description",
+        rules()
+            .filter(|r| !r.rule.group_description.is_empty())
+            .count(),
+    ));
+    lost.extend(count(
+        "check_content_ref href",
+        rules()
+            .filter(|r| {
+                r.rule
+                    .check_content_ref
+                    .as_ref()
+                    .is_some_and(|c| !c.href.is_empty())
+            })
+            .count(),
+    ));
+    for s in &checklist.stigs {
+        if let Some(size) = s.info.size.filter(|n| *n != s.rules.len()) {
+            lost.push(format!(
+                "{} size {size} ({} rules listed)",
+                s.info.stig_id,
+                s.rules.len()
+            ));
+        }
+    }
+    lost
 }

@@ -53,6 +53,8 @@ mod keys {
     pub const STIG: &str = "cklb:stig";
     pub const RULE: &str = "cklb:rule";
     pub const OVERRIDES: &str = "cklb:overrides";
+    /// Present when the marking goes in `target_data.marking`.
+    pub const MARKING: &str = "cklb:marking";
 }
 
 /// CKLB status spellings.
@@ -95,7 +97,7 @@ pub fn read(bytes: &[u8], warnings: &mut Vec<String>) -> Result<Checklist, Error
     checklist.asset = Asset {
         role: t.role,
         asset_type: t.target_type,
-        marking: String::new(),
+        marking: t.marking,
         host_name: t.host_name,
         host_ip: t.ip_address,
         host_mac: t.mac_address,
@@ -109,6 +111,9 @@ pub fn read(bytes: &[u8], warnings: &mut Vec<String>) -> Result<Checklist, Error
         extra: Vec::new(),
     };
     keep(&mut checklist.passthrough, keys::TARGET, &t.extra);
+    if !checklist.asset.marking.is_empty() {
+        keep_marking(&mut checklist);
+    }
     for s in stigs {
         checklist
             .stigs
@@ -124,6 +129,20 @@ pub fn read(bytes: &[u8], warnings: &mut Vec<String>) -> Result<Checklist, Error
             .push("target_data.host_name is empty: STIG Manager and eMASS need a host name".into());
     }
     Ok(checklist)
+}
+
+/// Makes a CKLB written from `checklist` hold its marking as STIGQter
+/// does, in `target_data.marking`. DISA's CKLB schema has no key for it
+/// (`additionalProperties: false`), so this is done only for checklists
+/// read from such a file or when the user asks.
+pub fn keep_marking(checklist: &mut Checklist) {
+    if !holds_marking(checklist) {
+        checklist.passthrough.push(keys::MARKING, "target_data");
+    }
+}
+
+fn holds_marking(checklist: &Checklist) -> bool {
+    checklist.passthrough.values(keys::MARKING).next().is_some()
 }
 
 /// serde_json appends " at line L column C"; the error already says where.
@@ -227,6 +246,16 @@ fn read_rule(
     let rule_id = if r.rule_id_src.is_empty() {
         r.rule_id.clone()
     } else {
+        let short = r
+            .rule_id_src
+            .strip_suffix("_rule")
+            .unwrap_or(&r.rule_id_src);
+        if !r.rule_id.is_empty() && r.rule_id != short {
+            warnings.push(format!(
+                "{}: rule_id '{}' disagrees with rule_id_src; the rule_id_src is kept",
+                r.rule_id_src, r.rule_id
+            ));
+        }
         r.rule_id_src
     };
     let status = match Status::parse_lenient(&r.status) {
@@ -384,6 +413,7 @@ pub fn write_to_string(checklist: &Checklist) -> String {
             technology_area: &a.tech_area,
             web_db_site: &a.web_db_site,
             web_db_instance: &a.web_db_instance,
+            marking: (holds_marking(checklist) && !a.marking.is_empty()).then_some(&*a.marking),
             extra: &target_extra,
         },
         cklb_version: "1.0",
@@ -498,15 +528,18 @@ fn out_rule<'a>(
     }
 }
 
-/// Values a person entered that a CKLB has no place for, and so would be
-/// lost by writing one: the asset's MARKING, deprecated asset fields and a
-/// STIG's custom name. (Benchmark metadata a CKLB also lacks, such as the
-/// XCCDF file name or description, comes from DISA and is not listed.)
+/// Values that a CKLB has no place for, and so would be lost by writing
+/// one: the asset's MARKING (unless [`keep_marking`]), deprecated asset
+/// fields, a STIG's custom name, and the benchmark metadata a CKL's
+/// STIG_INFO holds beyond a CKLB's keys.
 pub fn unrepresentable(checklist: &Checklist) -> Vec<String> {
     let mut lost = Vec::new();
     let a = &checklist.asset;
-    if !a.marking.is_empty() {
-        lost.push(format!("MARKING '{}'", a.marking));
+    if !a.marking.is_empty() && !holds_marking(checklist) {
+        lost.push(format!(
+            "MARKING '{}' (DISA's schema has none; --cklb-marking keeps it as target_data.marking)",
+            a.marking
+        ));
     }
     for (k, v) in a.extra.iter().filter(|(_, v)| !v.is_empty()) {
         lost.push(format!("{k} '{v}'"));
@@ -521,6 +554,50 @@ pub fn unrepresentable(checklist: &Checklist) -> Vec<String> {
         for (k, v) in s.info.extra.iter().filter(|(_, v)| !v.is_empty()) {
             lost.push(format!("{} {k} '{v}'", s.info.stig_id));
         }
+        let i = &s.info;
+        let metadata: Vec<&str> = [
+            ("classification", &i.classification),
+            ("description", &i.description),
+            ("filename", &i.filename),
+            ("notice", &i.notice),
+            ("source", &i.source),
+        ]
+        .into_iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, _)| k)
+        .collect();
+        if !metadata.is_empty() {
+            lost.push(format!(
+                "{} STIG_INFO {} (benchmark metadata, the same in DISA's XCCDF)",
+                i.stig_id,
+                metadata.join(", ")
+            ));
+        }
     }
     lost
+}
+
+/// Keys of a CKLB that only a CKLB holds (vendor objects such as
+/// Evaluate-STIG's, keys newer than this reader), kept in `checklist` for
+/// writing a CKLB back: a CKL drops them.
+pub fn kept_keys(checklist: &Checklist) -> Vec<String> {
+    let mut places: std::collections::BTreeMap<String, usize> = Default::default();
+    let mut note = |p: &crate::model::Passthrough, key: &str, place: &str| {
+        for k in kept(p, key).keys() {
+            *places.entry(format!("{place}{k}")).or_default() += 1;
+        }
+    };
+    note(&checklist.passthrough, keys::ROOT, "");
+    note(&checklist.passthrough, keys::TARGET, "target_data.");
+    for s in &checklist.stigs {
+        note(&s.passthrough, keys::STIG, "stigs[].");
+        for r in &s.rules {
+            note(&r.passthrough, keys::RULE, "rules[].");
+            note(&r.passthrough, keys::OVERRIDES, "rules[].overrides.");
+        }
+    }
+    places
+        .into_iter()
+        .map(|(k, n)| if n > 1 { format!("{k} ({n} times)") } else { k })
+        .collect()
 }

@@ -62,6 +62,9 @@ pub struct InTarget {
     pub web_db_site: String,
     #[serde(default, deserialize_with = "text")]
     pub web_db_instance: String,
+    /// STIGQter's classification banner; outside DISA's schema.
+    #[serde(default, deserialize_with = "text")]
+    pub marking: String,
     #[serde(flatten)]
     pub extra: Extra,
 }
@@ -224,6 +227,9 @@ pub struct OutTarget<'a> {
     pub technology_area: &'a str,
     pub web_db_site: &'a str,
     pub web_db_instance: &'a str,
+    /// Written only when asked for: DISA's schema has no such key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub marking: Option<&'a str>,
     #[serde(flatten)]
     pub extra: &'a Extra,
 }

@@ -14,8 +14,17 @@ pub struct Args {
     /// Replace OUT if it exists.
     #[arg(long)]
     pub force: bool,
+    /// Keep the marking in a CKLB's `target_data.marking`, as STIGQter
+    /// does. DISA's CKLB schema has no such key, so by default the marking
+    /// is left out with a warning.
+    #[arg(long)]
+    pub cklb_marking: bool,
 }
 
 pub fn run(a: Args) -> anyhow::Result<Exit> {
-    finish(convert::convert(&a.input, &a.output, a.force, &Stderr)?)
+    let options = convert::Options {
+        force: a.force,
+        cklb_marking: a.cklb_marking,
+    };
+    finish(convert::convert(&a.input, &a.output, options, &Stderr)?)
 }

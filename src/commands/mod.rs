@@ -21,7 +21,7 @@ pub mod upgrade;
 pub mod verdict;
 
 use crate::model::{Benchmark, Checklist};
-use crate::{catalog, cklb, source};
+use crate::{catalog, ckl, cklb, source};
 use std::path::Path;
 
 /// What a finished command's result calls for; the front end decides what
@@ -107,17 +107,32 @@ fn warn_all(notify: &dyn Notify, path: &Path, warnings: &[String]) {
     }
 }
 
-/// Warns about each field of `checklist` that a CKLB at `output` cannot
-/// hold (nothing for a CKL).
-fn warn_unrepresentable(notify: &dyn Notify, input: &Path, output: &Path, checklist: &Checklist) {
-    if source::Format::from_path(output) == Some(source::Format::Cklb) {
-        for lost in cklb::unrepresentable(checklist) {
-            notify.warning(&format!(
-                "{}: a CKLB has no field for {lost}; it is not in {}",
-                input.display(),
-                output.display()
-            ));
+/// Warns about each field of `checklist`, read from a `from` file at
+/// `input`, that the format of `output` cannot hold.
+fn warn_unrepresentable(
+    notify: &dyn Notify,
+    from: source::Format,
+    input: &Path,
+    output: &Path,
+    checklist: &Checklist,
+) {
+    let to = source::Format::from_path(output);
+    let (lost, name) = match to {
+        Some(f) if f == from => return,
+        Some(source::Format::Cklb) => (cklb::unrepresentable(checklist), "CKLB"),
+        Some(source::Format::Ckl) => {
+            let mut lost = ckl::unrepresentable(checklist);
+            lost.extend(cklb::kept_keys(checklist));
+            (lost, "CKL")
         }
+        _ => return,
+    };
+    for lost in lost {
+        notify.warning(&format!(
+            "{}: a {name} has no field for {lost}; it is not in {}",
+            input.display(),
+            output.display()
+        ));
     }
 }
 

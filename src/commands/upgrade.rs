@@ -79,7 +79,7 @@ pub fn upgrade(r: Request<'_>, notify: &dyn Notify) -> anyhow::Result<Outcome> {
     let mut checklist = up.checklist;
     checklist.name = stem(r.output);
     checklist.fill_identifiers(Uuid::new_v4);
-    warn_unrepresentable(notify, r.old, r.output, &checklist);
+    warn_unrepresentable(notify, loaded.format, r.old, r.output, &checklist);
     let view = UpgradeView {
         tool: format!("stigkit {}", env!("CARGO_PKG_VERSION")),
         old: r.old.display().to_string(),

@@ -118,6 +118,17 @@ pub fn read(bytes: &[u8], file_name: &str, warnings: &mut Vec<String>) -> Result
         ));
     }
 
+    let skipped: std::collections::BTreeSet<&str> = results
+        .iter()
+        .flat_map(|t| t.skipped.iter().map(String::as_str))
+        .collect();
+    if !skipped.is_empty() {
+        warnings.push(format!(
+            "a checklist has no field for TestResult {}; they are not kept",
+            skipped.into_iter().collect::<Vec<_>>().join(", ")
+        ));
+    }
+
     // STIG Manager marks its exports with a header comment and its name as
     // publisher; its test-system is not always set (or is a placeholder).
     let from_stig_manager = comments

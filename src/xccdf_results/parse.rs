@@ -5,6 +5,7 @@
 
 use crate::xccdf::short_id;
 use crate::xml::{Element, Input, XmlError};
+use std::collections::BTreeSet;
 
 /// One `<TestResult>`: a run of one tool (or one export) against one target.
 #[derive(Debug, Default)]
@@ -26,6 +27,9 @@ pub(super) struct TestResult {
     /// `(name, value)` in file order; repeated names (one per interface) kept.
     pub facts: Vec<(String, String)>,
     pub results: Vec<RuleResult>,
+    /// Elements with content the reader has no use for (`score`,
+    /// `rule-result/fix`), so that dropping them can be reported.
+    pub skipped: BTreeSet<String>,
 }
 
 /// `<identity>`: the account the scan ran as.
@@ -122,8 +126,12 @@ pub(super) fn test_result(input: &mut Input<'_>, el: &Element<'_>) -> Result<Tes
             "target" => tr.targets.push(trimmed(input.text(&child)?)),
             "target-address" => tr.addresses.push(trimmed(input.text(&child)?)),
             "target-facts" => read_facts(input, &child, &mut tr.facts)?,
-            "rule-result" => tr.results.push(rule_result(input, &child)?),
-            _ => input.skip(&child)?,
+            "rule-result" => tr
+                .results
+                .push(rule_result(input, &child, &mut tr.skipped)?),
+            // Computed from the results, as any export computes it again.
+            "score" => input.skip(&child)?,
+            _ => skip(input, &child, "", &mut tr.skipped)?,
         }
     }
     Ok(tr)
@@ -159,7 +167,24 @@ fn read_facts(
     Ok(())
 }
 
-fn rule_result(input: &mut Input<'_>, el: &Element<'_>) -> Result<RuleResult, XmlError> {
+/// Skips `el`, noting it under `parent` when it holds anything.
+fn skip<'a>(
+    input: &mut Input<'a>,
+    el: &Element<'a>,
+    parent: &str,
+    skipped: &mut BTreeSet<String>,
+) -> Result<(), XmlError> {
+    if el.has_body {
+        skipped.insert(format!("{parent}{}", el.name));
+    }
+    input.skip(el)
+}
+
+fn rule_result(
+    input: &mut Input<'_>,
+    el: &Element<'_>,
+    skipped: &mut BTreeSet<String>,
+) -> Result<RuleResult, XmlError> {
     let attr = |name: &str| el.attr(name).unwrap_or_default();
     let mut rr = RuleResult {
         rule_id: short_id(&attr("idref"), "_rule_").to_string(),
@@ -192,8 +217,8 @@ fn rule_result(input: &mut Input<'_>, el: &Element<'_>) -> Result<RuleResult, Xm
                 }
             }
             "override" => rr.overrides.push(read_override(input, &child)?),
-            "check" => read_check(input, &child, &mut rr)?,
-            _ => input.skip(&child)?,
+            "check" => read_check(input, &child, &mut rr, skipped)?,
+            _ => skip(input, &child, "rule-result/", skipped)?,
         }
     }
     Ok(rr)
@@ -234,6 +259,7 @@ fn read_check(
     input: &mut Input<'_>,
     el: &Element<'_>,
     rr: &mut RuleResult,
+    skipped: &mut BTreeSet<String>,
 ) -> Result<(), XmlError> {
     if !el.has_body {
         return Ok(());
@@ -250,7 +276,7 @@ fn read_check(
                 "detail" => rr.detail = Some(input.text(&part)?),
                 "comment" => rr.comment = Some(input.text(&part)?),
                 "severity-justification" => rr.severity_justification = Some(input.text(&part)?),
-                "resultEngine" => rr.engine = Some(read_engine(input, &part)?),
+                "resultEngine" => rr.engine = Some(read_engine(input, &part, skipped)?),
                 _ => input.skip(&part)?,
             }
         }
@@ -258,7 +284,11 @@ fn read_check(
     Ok(())
 }
 
-fn read_engine(input: &mut Input<'_>, el: &Element<'_>) -> Result<ResultEngine, XmlError> {
+fn read_engine(
+    input: &mut Input<'_>,
+    el: &Element<'_>,
+    skipped: &mut BTreeSet<String>,
+) -> Result<ResultEngine, XmlError> {
     let mut e = ResultEngine::default();
     if !el.has_body {
         return Ok(e);
@@ -268,7 +298,7 @@ fn read_engine(input: &mut Input<'_>, el: &Element<'_>) -> Result<ResultEngine, 
             "product" => e.product = trimmed(input.text(&child)?),
             "version" => e.version = trimmed(input.text(&child)?),
             "overrides" => e.overrides.push(read_override(input, &child)?),
-            _ => input.skip(&child)?,
+            _ => skip(input, &child, "resultEngine/", skipped)?,
         }
     }
     Ok(e)
