@@ -19,6 +19,8 @@ pub const MAX_ENTRY: u64 = 256 << 20;
 /// Highest compression ratio accepted for an entry above 1 MB. XCCDF and
 /// JSON compress about 10:1; bombs compress a thousand-fold.
 pub const MAX_RATIO: u64 = 200;
+/// Entries up to this size may compress at any ratio.
+pub const RATIO_FREE: u64 = 1 << 20;
 
 /// What one archive may hold and inflate to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -151,6 +153,13 @@ impl<'a> Archive<'a> {
     pub fn open(bytes: &'a [u8], limits: Limits) -> Result<Archive<'a>, Error> {
         let mut zip =
             zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| Error::Zip(e.to_string()))?;
+        // The zip crate keeps one entry per name; a second one would be
+        // what a streaming reader extracts first.
+        if zip.has_duplicate_names() {
+            let name = first_duplicate(bytes, zip.central_directory_start())
+                .unwrap_or_else(|| "(a name)".into());
+            return Err(Error::Duplicate(name));
+        }
         let count = zip.len() as u64;
         if count > limits.entries {
             return Err(Error::TooManyEntries {
@@ -240,6 +249,27 @@ impl<'a> Archive<'a> {
     }
 }
 
+/// The first name the central directory at `start` lists twice, as
+/// [`safe_name`] spells it.
+fn first_duplicate(bytes: &[u8], start: u64) -> Option<String> {
+    let u16_at = |at: usize| -> Option<usize> {
+        let b = bytes.get(at..at + 2)?;
+        Some(u16::from_le_bytes([b[0], b[1]]) as usize)
+    };
+    let mut seen = std::collections::HashSet::new();
+    let mut at = usize::try_from(start).ok()?;
+    while bytes.get(at..at + 4)? == b"PK\x01\x02" {
+        let (n, extra, comment) = (u16_at(at + 28)?, u16_at(at + 30)?, u16_at(at + 32)?);
+        let raw = String::from_utf8_lossy(bytes.get(at + 46..at + 46 + n)?);
+        let name = safe_name(&raw).unwrap_or_else(|| raw.into_owned());
+        if !seen.insert(name.clone()) {
+            return Some(name);
+        }
+        at += 46 + n + extra + comment;
+    }
+    None
+}
+
 /// An entry name as a relative `/`-separated path that stays inside the
 /// archive's folder, or `None` (`..`, absolute, a drive, a NUL).
 fn safe_name(raw: &str) -> Option<String> {
@@ -314,7 +344,7 @@ pub fn walk(
 
 fn check_size(name: &str, size: u64, packed: u64) -> Result<(), Error> {
     let ratio = size / packed;
-    if size > MAX_ENTRY || (size > (1 << 20) && ratio > MAX_RATIO) {
+    if size > MAX_ENTRY || (size > RATIO_FREE && ratio > MAX_RATIO) {
         return Err(Error::Bomb {
             name: name.to_string(),
             size,

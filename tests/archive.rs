@@ -252,38 +252,153 @@ fn a_removed_or_added_member_fails_naming_it() {
             path: "checklists/extra.ckl".into()
         }]
     );
-    // A second member under a name already taken: zip writers refuse to
-    // make one, so rename an added member in the raw bytes. The zip reader
-    // shows the last of the two, which no longer matches.
-    let edited = rewrite(
-        &zip_path,
-        |_, d| Some(d),
-        &[("checklists/small_ckl_overrideZ.ckl", b"<CHECKLIST/>")],
-    );
-    let raw = std::fs::read(&edited).unwrap();
-    let (from, to) = (
-        b"checklists/small_ckl_overrideZ.ckl".as_slice(),
-        b"checklists/small_ckl_overrides.ckl".as_slice(),
-    );
-    let mut dup = Vec::with_capacity(raw.len());
+}
+
+/// Renames, in the raw bytes, every `from` to `to` (same length).
+fn rename_raw(path: &Path, from: &str, to: &str) {
+    assert_eq!(from.len(), to.len());
+    let raw = std::fs::read(path).unwrap();
+    let (from, to) = (from.as_bytes(), to.as_bytes());
+    let mut out = Vec::with_capacity(raw.len());
     let mut i = 0;
     while i < raw.len() {
         if raw[i..].starts_with(from) {
-            dup.extend_from_slice(to);
+            out.extend_from_slice(to);
             i += from.len();
         } else {
-            dup.push(raw[i]);
+            out.push(raw[i]);
             i += 1;
         }
     }
-    std::fs::write(&edited, &dup).unwrap();
-    assert_eq!(
-        problems(&edited),
-        vec![Problem::Changed {
-            path: "checklists/small_ckl_overrides.ckl".into(),
-            size: 12,
-            expected_size: 61_658,
-        }]
+    std::fs::write(path, out).unwrap();
+}
+
+/// A second member under a name already taken, before or after the
+/// original: zip writers refuse to make one, so a member is added under a
+/// placeholder and renamed in the raw bytes. A streaming unzip would
+/// extract the first copy, the zip crate the last: either way it is
+/// refused by name, whatever the seal says.
+#[test]
+fn a_duplicate_member_is_refused_by_name() {
+    let dir = tempdir();
+    let (zip_path, seal) = make_archive(dir.path());
+    let target = "checklists/small_ckl_overrides.ckl";
+    let placeholder = "checklists/small_ckl_overrideZ.ckl";
+    for tampered_first in [false, true] {
+        let edited = if tampered_first {
+            // The tampered copy first, then every original member.
+            let bytes = std::fs::read(&zip_path).unwrap();
+            let mut zin = zip::ZipArchive::new(Cursor::new(&bytes)).unwrap();
+            let out = dir.path().join("first.zip");
+            let mut zout = zip::ZipWriter::new(std::fs::File::create(&out).unwrap());
+            let opts = zip::write::SimpleFileOptions::default();
+            zout.start_file(placeholder, opts).unwrap();
+            zout.write_all(b"<CHECKLIST/>").unwrap();
+            for i in 0..zin.len() {
+                let f = zin.by_index_raw(i).unwrap();
+                zout.raw_copy_file(f).unwrap();
+            }
+            zout.set_comment(String::from_utf8(zin.comment().to_vec()).unwrap())
+                .unwrap();
+            zout.finish().unwrap();
+            out
+        } else {
+            rewrite(&zip_path, |_, d| Some(d), &[(placeholder, b"<CHECKLIST/>")])
+        };
+        rename_raw(&edited, placeholder, target);
+        assert_eq!(
+            problems(&edited),
+            vec![Problem::Duplicate {
+                path: target.into()
+            }],
+            "tampered first: {tampered_first}"
+        );
+        let o = run(&[
+            "archive",
+            "verify",
+            edited.to_str().unwrap(),
+            "--expect",
+            &seal,
+        ]);
+        assert_eq!(o.status.code(), Some(1));
+        let out = String::from_utf8(o.stdout).unwrap();
+        assert!(out.contains(&format!("{target}: appears twice")), "{out}");
+    }
+}
+
+/// Members whose names are absolute or climb out with `..` are refused
+/// by name, as every zip stigkit reads.
+#[test]
+fn an_escaping_member_name_is_refused_by_name() {
+    let dir = tempdir();
+    let (zip_path, _) = make_archive(dir.path());
+    for bad in ["/checklists/evil.ckl", "checklists/../../evil.ckl"] {
+        let placeholder = format!("checklists/{}", "x".repeat(bad.len() - "checklists/".len()));
+        let edited = rewrite(
+            &zip_path,
+            |_, d| Some(d),
+            &[(&placeholder, b"<CHECKLIST/>")],
+        );
+        rename_raw(&edited, &placeholder, bad);
+        assert_eq!(
+            problems(&edited),
+            vec![Problem::Escaping { path: bad.into() }],
+            "{bad}"
+        );
+    }
+}
+
+/// Every corpus checklist, archived together, verifies; so does each
+/// compressible one alone.
+#[test]
+fn every_corpus_checklist_archives_and_verifies() {
+    let dir = tempdir();
+    let c = common::corpus();
+    let mut inputs: Vec<PathBuf> = walk_files(&c.join("ckl"));
+    inputs.extend(walk_files(&c.join("cklb")));
+    // Only files `archive` accepts as checklists (the corpus holds broken ones).
+    inputs.retain(|p| stigkit::source::load_checklist(p).is_ok());
+    assert!(inputs.len() >= 70, "{}", inputs.len());
+    let out = dir.path().join("all.zip");
+    let mut args = vec!["archive".to_string()];
+    args.extend(inputs.iter().map(|p| p.to_str().unwrap().to_string()));
+    args.extend(["-o".into(), out.to_str().unwrap().into()]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    run_ok(&args);
+    let o = run_ok(&["archive", "verify", out.to_str().unwrap()]);
+    let text = String::from_utf8(o.stdout).unwrap();
+    assert!(
+        text.contains(&format!(
+            ": intact: {} files match the manifest",
+            inputs.len()
+        )),
+        "{text}"
+    );
+}
+
+/// A valid 3 MB checklist of repetitive text deflates at far more than
+/// 200:1; `archive` stores it so that its own `verify` accepts it.
+#[test]
+fn a_highly_compressible_checklist_archives_and_verifies() {
+    let dir = tempdir();
+    let src = std::fs::read_to_string(data("ckl/smcm/Single-Vuln-Pass-With-Detail.ckl")).unwrap();
+    let at = src.find("<FINDING_DETAILS>").unwrap() + "<FINDING_DETAILS>".len();
+    let big = format!("{}{}{}", &src[..at], "a".repeat(3 << 20), &src[at..]);
+    let ckl = dir.path().join("repetitive.ckl");
+    std::fs::write(&ckl, big).unwrap();
+    let out = dir.path().join("a.zip");
+    run_ok(&[
+        "archive",
+        ckl.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    let o = run(&["archive", "verify", out.to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert_eq!(o.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains(": intact: 1 file matches the manifest"),
+        "{text}"
     );
 }
 

@@ -199,9 +199,7 @@ pub fn pack(req: &Request) -> Result<Packed, Error> {
                 sha256: sha256_hex(&data),
             });
             bytes_in += data.len() as u64;
-            zip.start_file(m.name.as_str(), opts)
-                .map_err(std::io::Error::other)?;
-            zip.write_all(&data)?;
+            put(&mut zip, &m.name, &data, opts)?;
         }
         manifest.files = std::mem::take(&mut files);
         let json = serde_json::to_vec_pretty(&manifest).map_err(std::io::Error::other)?;
@@ -222,6 +220,36 @@ pub fn pack(req: &Request) -> Result<Packed, Error> {
         seal,
         bytes: bytes_in,
     })
+}
+
+/// Adds one member, deflated unless that would pass the zip-bomb ratio
+/// every stigkit reader (`verify` included) refuses: such a member (a
+/// checklist of highly repetitive text) is stored instead.
+fn put<W: std::io::Write + std::io::Seek>(
+    zip: &mut zip::ZipWriter<W>,
+    name: &str,
+    data: &[u8],
+    opts: zip::write::SimpleFileOptions,
+) -> std::io::Result<()> {
+    let io = std::io::Error::other;
+    if data.len() as u64 <= unzip::RATIO_FREE {
+        zip.start_file(name, opts).map_err(io)?;
+        return zip.write_all(data);
+    }
+    // Deflate once into memory; copy the compressed bytes if they pass.
+    let mut scratch = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    scratch.start_file(name, opts).map_err(io)?;
+    scratch.write_all(data)?;
+    let bytes = scratch.finish().map_err(io)?.into_inner();
+    let mut one = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(io)?;
+    let entry = one.by_index_raw(0).map_err(io)?;
+    if data.len() as u64 / entry.compressed_size().max(1) > unzip::MAX_RATIO {
+        drop(entry);
+        let stored = opts.compression_method(zip::CompressionMethod::Stored);
+        zip.start_file(name, stored).map_err(io)?;
+        return zip.write_all(data);
+    }
+    zip.raw_copy_file(entry).map_err(io)
 }
 
 fn zip_time(rfc3339: &str) -> Option<zip::DateTime> {

@@ -20,6 +20,10 @@ pub enum Problem {
     Missing { path: String },
     /// A member in the archive is not in the manifest.
     Extra { path: String },
+    /// Two members share a name: readers would disagree on which is meant.
+    Duplicate { path: String },
+    /// A member's name is absolute or climbs out with `..`.
+    Escaping { path: String },
     /// A member (or the archive itself) could not be read: damaged bytes.
     Unreadable { path: String, message: String },
     /// `manifest.json` is absent, not JSON, or not a stigkit manifest.
@@ -51,6 +55,14 @@ impl fmt::Display for Problem {
             }
             Problem::Missing { path } => write!(f, "{path}: missing (listed in the manifest)"),
             Problem::Extra { path } => write!(f, "{path}: extra (not in the manifest)"),
+            Problem::Duplicate { path } => write!(
+                f,
+                "{path}: appears twice (readers would disagree on which copy is meant)"
+            ),
+            Problem::Escaping { path } => write!(
+                f,
+                "{path}: the name points outside the archive's folder (absolute or ..)"
+            ),
             Problem::Unreadable { path, message } => write!(f, "{path}: unreadable ({message})"),
             Problem::BadManifest { message } => write!(f, "{}: {message}", manifest::NAME),
             Problem::ManifestChanged { seal, actual } => write!(
@@ -133,9 +145,13 @@ pub fn verify(path: &Path, expected: Option<&str>) -> Result<Verdict, Error> {
         },
     );
     if let Err(e) = walked {
-        v.problems.push(Problem::Unreadable {
-            path: archive_name,
-            message: e.to_string(),
+        v.problems.push(match e {
+            unzip::Error::Duplicate(path) => Problem::Duplicate { path },
+            unzip::Error::Escape(path) => Problem::Escaping { path },
+            e => Problem::Unreadable {
+                path: archive_name,
+                message: e.to_string(),
+            },
         });
         return Ok(v);
     }

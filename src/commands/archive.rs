@@ -58,9 +58,13 @@ pub fn verify(path: &Path, expect: Option<&str>) -> anyhow::Result<Outcome> {
             })
             .unwrap_or_default();
         text.push_str(&format!(
-            "{}: intact: {} match the manifest{made}; seal {seal}\n",
+            "{}: intact: {} the manifest{made}; seal {seal}\n",
             path.display(),
-            count(v.intact, "file"),
+            if v.intact == 1 {
+                "1 file matches".to_string()
+            } else {
+                format!("{} match", count(v.intact, "file"))
+            },
         ));
     } else {
         text.push_str(&format!(
