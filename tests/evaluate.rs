@@ -502,3 +502,39 @@ fn long_evidence_is_cut_to_fit_with_the_rest_counted() {
     let lint = run(&["lint", s(&out)]);
     assert_eq!(lint.status.code(), Some(0), "{}", stdout(&lint));
 }
+
+/// An answer of 40,000 characters is written whole, and `evaluate` says
+/// which rule STIG Manager and eMASS would cut on import.
+#[test]
+fn a_text_over_32767_characters_is_named_by_its_rule() {
+    let dir = tempdir();
+    let answers = dir.path().join("answers.toml");
+    let long = "Node hardening evidence. ".repeat(1_600);
+    assert_eq!(long.len(), 40_000);
+    std::fs::write(
+        &answers,
+        format!(
+            "[[answer]]\nvuln_id = \"V-260906\"\nstatus = \"NotAFinding\"\nfinding_details = \"{long}\"\n\
+             comments = \"Checked by hand.\"\nauthor = \"J. Smith, ISSO\"\ndate = 2026-10-01\n"
+        ),
+    )
+    .unwrap();
+    let out = dir.path().join("long.ckl");
+    let o = evaluate(&out, &["--answers", s(&answers)]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let err = stderr(&o);
+    let warned: Vec<&str> = err
+        .lines()
+        .filter(|l| l.contains("characters; STIG Manager and eMASS keep 32767"))
+        .collect();
+    assert_eq!(warned.len(), 1, "{err}");
+    assert!(warned[0].contains("V-260906"), "{err}");
+    assert!(warned[0].contains("finding details are 4"), "{err}");
+    let c = load(&out);
+    let r = c.stigs[0]
+        .rules
+        .iter()
+        .find(|r| r.rule.vuln_id == "V-260906")
+        .unwrap();
+    assert!(r.review.finding_details.contains(&long));
+}

@@ -389,3 +389,42 @@ fn a_checklist_and_xccdf_results_of_one_host_merge() {
         }
     }
 }
+
+/// Two passes whose comments together pass 32,767 characters: both are
+/// kept, and the warning names the rule STIG Manager would cut.
+#[test]
+fn a_merged_text_over_32767_characters_is_named_by_its_rule() {
+    let dir = tempdir();
+    let src = std::fs::read_to_string(data("ckl/smcm/Single-Vuln-Pass-With-Comment.ckl")).unwrap();
+    let mut inputs = Vec::new();
+    for (n, word) in ["first pass ", "second pass "].iter().enumerate() {
+        let text = word.repeat(20_000 / word.len());
+        let p = dir.path().join(format!("pass-{n}.ckl"));
+        std::fs::write(
+            &p,
+            src.replace(
+                "<COMMENTS>xyz</COMMENTS>",
+                &format!("<COMMENTS>{text}</COMMENTS>"),
+            ),
+        )
+        .unwrap();
+        inputs.push((p, text));
+    }
+    let out = dir.path().join("merged.ckl");
+    let o = run(&["merge", s(&inputs[0].0), s(&inputs[1].0), "-o", s(&out)]);
+    // merge lists its warnings in its report, on stdout.
+    let text = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert_eq!(o.status.code(), Some(0), "{text}");
+    let warned: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("over the 32,767 STIG Manager keeps"))
+        .collect();
+    assert_eq!(warned.len(), 1, "{text}");
+    assert!(
+        warned[0].contains("SV-207191r803418_rule: merged comments are 40"),
+        "{text}"
+    );
+    let merged = load(&out);
+    let comments = &merged.stigs[0].rules[0].review.comments;
+    assert!(comments.contains(&inputs[0].1) && comments.contains(&inputs[1].1));
+}
