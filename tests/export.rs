@@ -330,35 +330,10 @@ fn csv_has_stig_viewers_columns_and_a_row_per_rule() {
     assert_eq!(got, statuses);
 }
 
-const POAM_COLUMNS: [&str; 24] = [
-    "Control Vulnerability Description",
-    "Security Control Number (NC/NA controls only)",
-    "Office/Org",
-    "Security Checks",
-    "Resources Required",
-    "Scheduled Completion Date",
-    "Milestone with Completion Dates",
-    "Milestone Changes",
-    "Source Identifying Control Vulnerability",
-    "Status",
-    "Comments",
-    "Raw Severity Value",
-    "Devices Affected",
-    "Mitigations",
-    "Predisposing Conditions",
-    "Severity Value",
-    "Relevance of Threat",
-    "Threat Description",
-    "Likelihood",
-    "Impact",
-    "Impact Description",
-    "Residual Risk Level",
-    "Recommendations",
-    "Resulting Residual Risk after Proposed Mitigations",
-];
-
+/// A POA&M CSV has eMASS's template columns (tests/poam.rs pins them
+/// against the template itself) and an item per Open or Not_Applicable rule.
 #[test]
-fn poam_has_a_row_per_open_finding() {
+fn poam_has_an_item_per_open_or_not_applicable_rule() {
     let tmp = tempdir();
     let inputs = [
         data("ckl/saf/small_ckl_overrides.ckl"),
@@ -371,67 +346,82 @@ fn poam_has_a_row_per_open_finding() {
         inputs[1].to_str().unwrap(),
         "--format",
         "poam",
-        "--host-name",
-        "host-x",
         "-o",
         out.to_str().unwrap(),
     ]);
     let (header, rows) = read_csv(&out);
-    assert_eq!(header, POAM_COLUMNS);
-    let open: Vec<_> = inputs
+    assert_eq!(header, stigkit::export::poam::COLUMNS);
+    let items: Vec<_> = inputs
         .iter()
         .map(|p| load(p))
         .flat_map(|c| c.stigs.into_iter().flat_map(|s| s.rules))
-        .filter(|r| r.review.status == Status::Open)
+        .filter(|r| matches!(r.review.status, Status::Open | Status::NotApplicable))
         .collect();
-    let shown_open: u64 = inputs
+    let shown: u64 = inputs
         .iter()
         .flat_map(|p| shown_counts(p))
-        .map(|(_, c)| c["open"].as_u64().unwrap())
+        .map(|(_, c)| c["open"].as_u64().unwrap() + c["not_applicable"].as_u64().unwrap())
         .sum();
-    assert_eq!(rows.len() as u64, shown_open);
-    assert_eq!(rows.len(), 4 + 50);
-    let col = |name: &str| POAM_COLUMNS.iter().position(|c| *c == name).unwrap();
-    for (row, r) in rows.iter().zip(&open) {
-        assert_eq!(row[col("Control Vulnerability Description")], r.rule.title);
-        assert!(row[col("Security Checks")].starts_with(&r.rule.vuln_id));
-        let cat = match r.effective_severity() {
+    assert_eq!(rows.len() as u64, shown);
+    let col = |name: &str| {
+        stigkit::export::poam::COLUMNS
+            .iter()
+            .rposition(|c| *c == name)
+            .unwrap()
+    };
+    let open = items
+        .iter()
+        .filter(|r| r.review.status == Status::Open)
+        .count();
+    assert_eq!((open, rows.len() - open), (54, 8));
+    for (row, r) in rows.iter().zip(&items) {
+        assert!(
+            row[col("Control Vulnerability Description")].starts_with(&r.rule.title),
+            "{}",
+            r.rule.rule_id
+        );
+        assert!(row[col("Security Checks")].starts_with(&r.rule.rule_id));
+        // eMASS's roman form, of DISA's category before any override.
+        let raw = match r.rule.severity {
+            Severity::High => "I",
+            Severity::Medium => "II",
+            Severity::Low => "III",
             Severity::Unknown => "",
-            s => s.category(),
         };
-        assert_eq!(row[col("Raw Severity Value")], cat, "{}", r.rule.rule_id);
-        assert_eq!(row[col("Status")], "Ongoing");
-        assert_eq!(row[col("Devices Affected")], "host-x");
+        assert_eq!(row[col(" Raw Severity")], raw, "{}", r.rule.rule_id);
+        let status = match r.review.status {
+            Status::Open => "Ongoing",
+            _ => "Not Applicable",
+        };
+        assert_eq!(row[col("Status")], status);
         for blank in [
+            "POA&M Item ID",
             "Office/Org",
             "Resources Required",
             "Scheduled Completion Date",
             "Milestone with Completion Dates",
             "Milestone Changes",
+            "Mitigations",
         ] {
             assert_eq!(row[col(blank)], "", "{blank}");
         }
     }
-    // Overrides count: two of small_ckl_overrides' Open findings carry
-    // one, and the POA&M has the category after it.
-    let overridden = open
+    // Three of small_ckl_overrides' items carry a severity override:
+    // Raw Severity keeps DISA's category, Severity follows the override,
+    // and the comments say so.
+    let overridden: Vec<_> = items
         .iter()
-        .filter(|r| r.review.severity_override.is_some())
-        .count();
-    let by_cat = |cat: &str| {
-        rows.iter()
-            .filter(|r| r[col("Raw Severity Value")] == cat)
-            .count()
-    };
-    assert_eq!(
-        (
-            overridden,
-            by_cat("CAT I"),
-            by_cat("CAT II"),
-            by_cat("CAT III")
-        ),
-        (2, 2, 50, 2)
-    );
+        .zip(&rows)
+        .filter(|(r, _)| r.review.severity_override.is_some())
+        .collect();
+    assert_eq!(overridden.len(), 3);
+    for (r, row) in overridden {
+        assert!(
+            row[col("Comments")].contains("Severity overridden from"),
+            "{}",
+            r.rule.rule_id
+        );
+    }
 }
 
 #[test]

@@ -4,7 +4,8 @@
 //! Benchmark). The output is that file when the inputs hold a single STIG
 //! and it is not a folder; otherwise it is a folder (made if missing) that
 //! gets `<host>_<stig_id>_V<v>R<r>-xccdf.xml` per STIG. CSV and POA&M write
-//! one file with rows from every checklist.
+//! one file with rows from every checklist; a POA&M whose output ends in
+//! `.xlsx` is a workbook in eMASS's template layout, any other a CSV.
 
 use super::{Notify, Outcome, count, now_stamp, warn_all};
 use crate::model::{Checklist, Status};
@@ -32,6 +33,11 @@ pub struct Request<'a> {
 
 /// Reads every checklist, then writes the export.
 pub fn export(r: Request<'_>, notify: &dyn Notify) -> anyhow::Result<Outcome> {
+    // A name stigkit cannot write is refused before any input is read.
+    let poam = match r.format {
+        Format::Poam => Some(poam_kind(r.output)?),
+        _ => None,
+    };
     let mut checklists = Vec::with_capacity(r.checklists.len());
     for path in r.checklists {
         let loaded = source::load_checklist(path)?;
@@ -52,16 +58,32 @@ pub fn export(r: Request<'_>, notify: &dyn Notify) -> anyhow::Result<Outcome> {
             (export::csv::write(&checklists), count(rows, "rule"))
         }
         Format::Poam => {
-            let open = checklists
-                .iter()
-                .flat_map(|c| &c.stigs)
-                .flat_map(|s| &s.rules)
-                .filter(|r| r.review.status == Status::Open)
+            let rules = || {
+                checklists
+                    .iter()
+                    .flat_map(|c| &c.stigs)
+                    .flat_map(|s| &s.rules)
+            };
+            let open = rules().filter(|r| r.review.status == Status::Open).count();
+            let na = rules()
+                .filter(|r| r.review.status == Status::NotApplicable)
                 .count();
-            (
-                export::poam::write(&checklists),
+            let what = format!(
+                "{}, {}",
                 count(open, "Open finding"),
-            )
+                count(na, "Not_Applicable rule")
+            );
+            match poam.unwrap_or(PoamKind::Csv) {
+                PoamKind::Csv => (export::poam::write_csv(&checklists), what),
+                PoamKind::Xlsx => {
+                    let book = export::poam::write_xlsx(&checklists)
+                        .with_context(|| r.output.display().to_string())?;
+                    for cut in &book.cut {
+                        notify.warning(&format!("{}: {cut}", r.output.display()));
+                    }
+                    (Ok(book.bytes), what)
+                }
+            }
         }
     };
     let bytes = bytes.with_context(|| r.output.display().to_string())?;
@@ -70,6 +92,28 @@ pub fn export(r: Request<'_>, notify: &dyn Notify) -> anyhow::Result<Outcome> {
         "wrote {} ({what})",
         r.output.display()
     )]))
+}
+
+#[derive(Clone, Copy)]
+enum PoamKind {
+    Csv,
+    Xlsx,
+}
+
+/// `.xlsx` gives a workbook; `.xlsm` and `.xls` are refused rather than
+/// written as something their name does not say; any other name a CSV.
+fn poam_kind(output: &Path) -> anyhow::Result<PoamKind> {
+    let ext = output
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase());
+    match ext.as_deref() {
+        Some("xlsx") => Ok(PoamKind::Xlsx),
+        Some(e @ ("xlsm" | "xls")) => bail!(
+            "{}: stigkit writes a POA&M as .xlsx (eMASS imports it) or CSV, not .{e}; name the output .xlsx or .csv",
+            output.display()
+        ),
+        _ => Ok(PoamKind::Csv),
+    }
 }
 
 fn xccdf(

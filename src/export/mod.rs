@@ -1,8 +1,9 @@
 //! Output formats with no reader: STIG Viewer's CSV and an eMASS POA&M
-//! draft. XCCDF results, which stigkit also reads, are written by
-//! [`crate::xccdf_results::write`].
+//! draft (CSV or .xlsx). XCCDF results, which stigkit also reads, are
+//! written by [`crate::xccdf_results::write`].
 
 pub mod csv;
+pub mod nist;
 pub mod poam;
 
 use crate::model::{Asset, StigChecklist};
@@ -33,7 +34,7 @@ pub fn xccdf_file_name(asset: &Asset, stig: &StigChecklist) -> String {
 /// Google Sheets evaluate a cell starting with `=`, `+`, `-`, `@`, a tab or
 /// a carriage return (or their full-width forms) when the file is opened;
 /// as OWASP recommends, such a cell gets a leading `'`, which the
-/// spreadsheet shows as text.
+/// spreadsheet shows as text. Applied to every CSV and .xlsx cell.
 pub fn spreadsheet_safe(cell: &str) -> std::borrow::Cow<'_, str> {
     match cell.chars().next() {
         Some('=' | '+' | '-' | '@' | '\t' | '\r' | '＝' | '＋' | '－' | '＠') => {
