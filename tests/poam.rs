@@ -177,6 +177,8 @@ fn mke_sample_equals_saf_ckl2poam() {
         // asks nothing, and its items sit in consecutive rows.
         .args(["-O", "Org", "-d", "mke-mgr-1", "-s", "0"])
         .stdin(Stdio::null())
+        // SAF writes saf-cli.log into its working folder.
+        .current_dir(dir.path())
         .output()
         .unwrap();
     assert!(
