@@ -68,7 +68,13 @@ fn field(text: &str, tag: &str, from: usize) -> Option<(String, usize)> {
     }
     let start = after + 1;
     let (end, next) = match text[start..].find("</") {
-        Some(i) if text[start + i + 2..].starts_with(tag) => (start + i, start + i + 3 + tag.len()),
+        Some(i) if text[start + i + 2..].starts_with(tag) => {
+            // Past `</tag`, and its `>` when there is one: what follows a
+            // damaged end tag may be any character.
+            let close = start + i + 2 + tag.len();
+            let gt = usize::from(text.as_bytes().get(close) == Some(&b'>'));
+            (start + i, close + gt)
+        }
         _ => match text[start..].find(&format!("</{tag}>")) {
             Some(i) => (start + i, start + i + tag.len() + 3),
             None => (text.len(), text.len()),
@@ -123,6 +129,16 @@ pub fn unescape_lenient(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by the `xccdf` fuzz target: an end tag followed by a
+    /// multi-byte character instead of `>` made the next search start
+    /// inside that character.
+    #[test]
+    fn a_damaged_end_tag_before_a_multibyte_character() {
+        let d = split("<VulnDiscussion>a</VulnDiscussionڝ<FalsePositives>b</FalsePositives>");
+        assert_eq!(d.vuln_discussion, "a");
+        assert_eq!(d.false_positives, "b");
+    }
 
     #[test]
     fn splits_the_eleven_fields() {
