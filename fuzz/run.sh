@@ -13,12 +13,14 @@ targets=("$@")
 [ -d corpus ] || ./seed.sh
 # No sanitizer (the crate has no unsafe code) but debug assertions on, so
 # overflow and slicing bugs panic; one build serves every target.
-cargo +nightly fuzz build -s none -O -a
+# FUZZ_BUILD=--dev builds unoptimised, quicker to build for short runs (CI).
+build=(${FUZZ_BUILD:--O -a})
+cargo +nightly fuzz build -s none "${build[@]}"
 failed=0
 for t in "${targets[@]}"; do
   mkdir -p "corpus/$t" "artifacts/$t"
   echo "fuzz: $t for ${secs}s"
-  if ! cargo +nightly fuzz run -s none -O -a "$t" "corpus/$t" -- \
+  if ! cargo +nightly fuzz run -s none "${build[@]}" "$t" "corpus/$t" -- \
       -max_total_time="$secs" -runs="$runs" -max_len=16384 -timeout=10 \
       -rss_limit_mb=2048 -print_final_stats=1 2>"artifacts/$t.log"; then
     echo "fuzz: $t FAILED, see fuzz/artifacts/$t.log and fuzz/artifacts/$t/" >&2
