@@ -91,7 +91,7 @@ fn read_csv(path: &Path) -> Sheet {
         .collect()
 }
 
-fn export(ckl: &Path, out: &Path) {
+fn export(ckl: &Path, out: &Path) -> std::process::Output {
     run_ok(&[
         "export",
         ckl.to_str().unwrap(),
@@ -99,7 +99,7 @@ fn export(ckl: &Path, out: &Path) {
         "poam",
         "-o",
         out.to_str().unwrap(),
-    ]);
+    ])
 }
 
 /// Cells A to V of a row (a sheet may end before V).
@@ -332,14 +332,7 @@ fn a_cell_too_long_for_excel_is_cut_with_a_warning_naming_the_rule() {
     stigkit::output::write_checklist(&long, &c, false).unwrap();
 
     let xlsx = dir.path().join("poam.xlsx");
-    let o = run_ok(&[
-        "export",
-        long.to_str().unwrap(),
-        "--format",
-        "poam",
-        "-o",
-        xlsx.to_str().unwrap(),
-    ]);
+    let o = export(&long, &xlsx);
     let err = String::from_utf8_lossy(&o.stderr);
     let warnings: Vec<&str> = err.lines().filter(|l| l.contains("cut from")).collect();
     assert_eq!(warnings.len(), 1, "{err}");
