@@ -31,6 +31,12 @@ pub struct Args {
     /// Kubernetes API URL, used with the MKE login token.
     #[arg(long, value_name = "URL")]
     pub kube_url: Option<String>,
+    /// Inside a pod: reach the Kubernetes API as the pod's service account
+    /// (KUBERNETES_SERVICE_HOST/_PORT and the token and CA under
+    /// /var/run/secrets/kubernetes.io/serviceaccount); also
+    /// $STIGKIT_IN_CLUSTER=1.
+    #[arg(long)]
+    pub in_cluster: bool,
     /// MSR URL; omit when the cluster has no MSR.
     #[arg(long, value_name = "URL")]
     pub msr_url: Option<String>,
@@ -79,6 +85,7 @@ impl Args {
             username: self.username.clone(),
             kubeconfig: self.kubeconfig.clone(),
             kube_url: self.kube_url.clone(),
+            in_cluster: self.in_cluster,
             msr_url: self.msr_url.clone(),
             msr_username: self.msr_username.clone(),
             docker: self.docker.clone(),

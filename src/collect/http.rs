@@ -34,6 +34,10 @@ pub enum Credential {
     },
     /// A token given up front (kubeconfig).
     Bearer(Secret),
+    /// A token in a file that its owner rewrites (a pod's service account
+    /// token): read again before every request, so a rotated token is used
+    /// at once, and a 401 is tried once more with the file as it is then.
+    TokenFile(std::path::PathBuf),
     /// HTTP Basic on every request (MSR).
     Basic { username: String, password: Secret },
 }
@@ -116,6 +120,17 @@ impl Gate {
                 None => return Err(format!("no {} login token", self.service)),
             },
             Credential::Bearer(t) => format!("Bearer {}", t.expose()),
+            Credential::TokenFile(path) => {
+                let token = std::fs::read_to_string(path)
+                    .map_err(|e| format!("{}: {e}", path.display()))?;
+                let token = token.trim();
+                if token.is_empty() {
+                    return Err(format!("{} is empty", path.display()));
+                }
+                // Known to the redactor before it is sent.
+                self.keyring.add_token(token);
+                format!("Bearer {token}")
+            }
             Credential::Basic { username, password } => {
                 let pair = format!("{username}:{}", password.expose());
                 format!("Basic {}", STANDARD.encode(pair))
@@ -156,8 +171,11 @@ impl Gate {
     /// send it again (with a token renewed by one login, or renewed
     /// already by another caller).
     fn expired(&self, generation: u64) -> bool {
-        if !matches!(self.credential, Credential::Login { .. }) {
-            return false;
+        match self.credential {
+            Credential::Login { .. } => {}
+            // The next request reads the file again.
+            Credential::TokenFile(_) => return true,
+            _ => return false,
         }
         let mut renew = false;
         self.update(|st| {

@@ -13,6 +13,7 @@
 pub mod bundle;
 mod docker;
 mod http;
+pub mod in_cluster;
 pub mod kube;
 pub mod kubeconfig;
 mod mke;
@@ -676,6 +677,24 @@ async fn run(
             };
             Some(api("kube", &t.server, transport, auth).map_err(|e| format!("Kubernetes: {e}"))?)
         }
+        Some(KubeSettings::InCluster(pod)) => {
+            target.kube_url = Some(pod.server.clone());
+            target.kube_auth = Some(match pod.namespace.as_str() {
+                "" => "pod service account".to_string(),
+                ns => format!("pod service account (namespace {ns})"),
+            });
+            let token = Credential::TokenFile(pod.token_file.clone());
+            let gate = Arc::new(Gate::new("Kubernetes", token, keyring.clone()));
+            gates.push(gate.clone());
+            let transport = Transport::Https {
+                trust: &pod.trust,
+                identity: None,
+            };
+            Some(
+                api("kube", &pod.server, transport, Auth::Gated(gate))
+                    .map_err(|e| format!("Kubernetes: {e}"))?,
+            )
+        }
         Some(KubeSettings::MkeToken { url, trust }) => {
             target.kube_url = Some(url.clone());
             let login = mke_login.clone().ok_or("--kube-url needs an MKE login")?;
@@ -776,6 +795,7 @@ async fn run(
         &mut target.mke_url,
         &mut target.mke_auth,
         &mut target.kube_url,
+        &mut target.kube_auth,
         &mut target.msr_url,
     ];
     for t in targets

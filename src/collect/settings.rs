@@ -8,6 +8,7 @@
 //! the explicit command-line flag and nothing else.
 
 use super::bundle::ClientBundle;
+use super::in_cluster::{self, InCluster};
 use super::kubeconfig::{self, KubeTarget};
 use super::secret::Secret;
 use super::tls::{Identity, Trust};
@@ -24,6 +25,8 @@ pub struct Flags {
     pub username: Option<String>,
     pub kubeconfig: Option<PathBuf>,
     pub kube_url: Option<String>,
+    /// Use the pod's service account for the Kubernetes API.
+    pub in_cluster: bool,
     pub msr_url: Option<String>,
     pub msr_username: Option<String>,
     pub docker: Vec<String>,
@@ -115,6 +118,8 @@ pub enum KubeSettings {
         url: String,
         trust: Trust,
     },
+    /// Inside a pod, as its service account.
+    InCluster(InCluster),
 }
 
 #[derive(Clone, Debug)]
@@ -289,8 +294,9 @@ impl Settings {
             }
         };
 
-        // Kubernetes: explicit kubeconfig, else the bundle's kube.yml, else
-        // a URL used with the MKE token.
+        // Kubernetes: the pod's service account when asked, else an
+        // explicit kubeconfig, else a URL used with the MKE token, else the
+        // bundle's kube.yml.
         let kubeconfig = flags
             .kubeconfig
             .clone()
@@ -301,7 +307,23 @@ impl Settings {
             .clone()
             .or_else(|| env.var("STIGKIT_KUBE_URL"))
             .or(file.kubernetes.url);
-        let kube = if let Some(p) = kubeconfig {
+        let in_cluster = flags.in_cluster
+            || env
+                .var("STIGKIT_IN_CLUSTER")
+                .is_some_and(|v| matches!(v.as_str(), "1" | "true" | "yes"));
+        if in_cluster && (kubeconfig.is_some() || kube_url.is_some()) {
+            return Err(
+                "--in-cluster uses the pod's service account: give it, or --kubeconfig/--kube-url, not both"
+                    .into(),
+            );
+        }
+        let kube = if in_cluster {
+            Some(KubeSettings::InCluster(in_cluster::discover(
+                &|name| env.var(name),
+                insecure,
+                ca_pem.as_deref(),
+            )?))
+        } else if let Some(p) = kubeconfig {
             let yaml = std::fs::read(&p).map_err(|e| format!("kubeconfig {}: {e}", p.display()))?;
             let dir = p.parent().map(Path::to_path_buf).unwrap_or_default();
             let (target, file_insecure) = kubeconfig::parse(&yaml, &dir, insecure)

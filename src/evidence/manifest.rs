@@ -31,6 +31,10 @@ pub struct Target {
     pub mke_auth: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kube_url: Option<String>,
+    /// Set when it was not the MKE credential: `pod service account
+    /// (namespace …)`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kube_auth: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub msr_url: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

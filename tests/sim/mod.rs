@@ -357,6 +357,39 @@ impl Sim {
         lock(&self.shared.tokens).issued.clone()
     }
 
+    /// A pod's service account folder (`token`, `ca.crt`, `namespace`) for
+    /// the Kubernetes listener, as `stigkit:stigkit`. With `rotate_after`,
+    /// the simulator rotates the token after that many Kubernetes requests
+    /// made with it, as the kubelet does: it writes a new token to the file
+    /// (temp file, then rename) and refuses the old one from then on.
+    pub fn service_account(&self, rotate_after: Option<usize>) -> PathBuf {
+        let dir = self._dir.path().join("serviceaccount");
+        std::fs::create_dir_all(&dir).expect("creating the service account folder");
+        std::fs::copy(&self.ca_pem, dir.join("ca.crt")).expect("writing ca.crt");
+        std::fs::write(dir.join("namespace"), "stigkit").expect("writing namespace");
+        let token = service_account_token();
+        std::fs::write(dir.join("token"), &token).expect("writing the token");
+        let mut tokens = lock(&self.shared.tokens);
+        tokens.issued.push(token.clone());
+        tokens.account = Some(ServiceAccount {
+            dir: dir.clone(),
+            token,
+            user: "system:serviceaccount:stigkit:stigkit".into(),
+            rotate_after,
+            used: 0,
+            rotations: 0,
+        });
+        dir
+    }
+
+    /// How many times the service account token was rotated.
+    pub fn service_account_rotations(&self) -> usize {
+        lock(&self.shared.tokens)
+            .account
+            .as_ref()
+            .map_or(0, |a| a.rotations)
+    }
+
     /// How many requests reached `server` with a path starting with
     /// `path_prefix` (MKE paths are counted without a `/v1.xx` prefix).
     pub fn request_count(&self, server: Server, path_prefix: &str) -> usize {
@@ -408,6 +441,19 @@ struct TokenBook {
     /// MKE tokens (also valid on the Kubernetes listener).
     mke: HashMap<String, Issued>,
     msr: HashMap<String, Issued>,
+    /// The pod service account, when a test made one.
+    account: Option<ServiceAccount>,
+}
+
+/// A pod's service account as the kubelet keeps it: a token file that is
+/// rewritten (and the old token revoked) after `rotate_after` requests.
+struct ServiceAccount {
+    dir: PathBuf,
+    token: String,
+    user: String,
+    rotate_after: Option<usize>,
+    used: usize,
+    rotations: usize,
 }
 
 struct Issued {
@@ -441,4 +487,36 @@ struct ActiveFault {
 /// consistent (plain maps of counters), so keep serving.
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// A token shaped like a projected service account token (a JWT), random.
+fn service_account_token() -> String {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let header = b64.encode(r#"{"alg":"RS256","kid":"sim"}"#);
+    let claims = b64.encode(format!(
+        r#"{{"sub":"system:serviceaccount:stigkit:stigkit","jti":"{}"}}"#,
+        uuid::Uuid::new_v4()
+    ));
+    let signature = b64.encode(uuid::Uuid::new_v4().as_bytes());
+    format!("{header}.{claims}.{signature}")
+}
+
+/// The user of a service account `token`, counting its use and rotating it
+/// (once) when due.
+fn service_account_user(tokens: &mut TokenBook, token: &str) -> Option<String> {
+    let account = tokens.account.as_mut().filter(|a| a.token == token)?;
+    account.used += 1;
+    let user = account.user.clone();
+    if account.rotate_after == Some(account.used) {
+        let fresh = service_account_token();
+        let tmp = account.dir.join("..token.tmp");
+        std::fs::write(&tmp, &fresh).expect("writing the rotated token");
+        std::fs::rename(&tmp, account.dir.join("token")).expect("rotating the token");
+        account.token = fresh.clone();
+        account.rotate_after = None;
+        account.rotations += 1;
+        tokens.issued.push(fresh);
+    }
+    Some(user)
 }

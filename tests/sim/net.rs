@@ -415,7 +415,12 @@ fn unauthorized(srv: &Srv, path: &str, message: &str) -> Response {
 }
 
 fn check_token(srv: &Srv, book: Server, token: &str) -> Result<User, &'static str> {
-    let tokens = lock(&srv.ctx.shared.tokens);
+    let mut tokens = lock(&srv.ctx.shared.tokens);
+    if srv.server == Server::Kube
+        && let Some(user) = super::service_account_user(&mut tokens, token)
+    {
+        return Ok(User(user));
+    }
     let map = match book {
         Server::Msr => &tokens.msr,
         _ => &tokens.mke,
