@@ -26,6 +26,7 @@ pub mod output;
 pub mod pki;
 pub mod report;
 pub mod source;
+pub mod store;
 pub mod templates;
 pub mod unzip;
 pub mod upgrade;

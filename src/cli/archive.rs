@@ -1,6 +1,6 @@
 //! `stigkit archive` and `stigkit archive verify`.
 
-use super::{Exit, finish};
+use super::{Exit, Stderr, finish};
 use crate::commands::archive;
 use std::path::PathBuf;
 
@@ -9,18 +9,27 @@ use std::path::PathBuf;
 pub struct Args {
     #[command(subcommand)]
     pub verify: Option<Sub>,
-    /// Checklists to archive, verbatim (.ckl, .cklb or XCCDF results).
+    /// Checklists to archive, verbatim (.ckl, .cklb or XCCDF results), or
+    /// one s3://bucket/prefix: each cluster's run there, with its evidence.
     #[arg(required = true)]
     pub checklists: Vec<PathBuf>,
     /// An evidence bundle (folder or .zip) to archive with them; repeatable.
     #[arg(long, value_name = "BUNDLE")]
     pub evidence: Vec<PathBuf>,
-    /// The archive to write (.zip).
-    #[arg(short, long, value_name = "ARCHIVE.zip", required = true)]
+    /// The archive to write (.zip), or s3://bucket/prefix to store it as
+    /// archives/<UTC time>.zip there.
+    #[arg(
+        short,
+        long,
+        value_name = "ARCHIVE.zip|s3://BUCKET/PREFIX",
+        required = true
+    )]
     pub output: Option<PathBuf>,
     /// Replace an existing archive.
     #[arg(long)]
     pub force: bool,
+    #[command(flatten)]
+    pub fleet: super::show::FleetArgs,
 }
 
 #[derive(clap::Subcommand, Debug)]
@@ -47,5 +56,12 @@ pub fn run(a: Args) -> anyhow::Result<Exit> {
     let output = a
         .output
         .expect("clap requires --output without a subcommand");
-    finish(archive::pack(&a.checklists, &a.evidence, &output, a.force)?)
+    finish(archive::pack(
+        &a.checklists,
+        &a.evidence,
+        &output,
+        a.force,
+        a.fleet.selection(),
+        &Stderr,
+    )?)
 }

@@ -68,9 +68,15 @@ pub struct Args {
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
-    /// Evidence bundle to write: a folder, or a .zip file.
-    #[arg(long, short, value_name = "DIR|FILE.zip")]
+    /// Where to write: a folder, a .zip file (collect), or
+    /// s3://bucket/prefix to store the run in S3-compatible object storage
+    /// (credentials from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, ...).
+    #[arg(long, short, value_name = "DIR|FILE.zip|s3://BUCKET/PREFIX")]
     pub out: PathBuf,
+    /// The cluster's name in the bucket with --out s3://... [default: the
+    /// MKE host name].
+    #[arg(long, value_name = "NAME", env = "STIGKIT_CLUSTER")]
+    pub cluster: Option<String>,
     /// Replace OUT if it exists.
     #[arg(long)]
     pub force: bool,
@@ -125,7 +131,14 @@ pub fn run(a: Args) -> anyhow::Result<Exit> {
         b
     };
     let progress = Arc::new(Bar(bar.clone()));
-    let outcome = commands::collect::collect(&a.flags(), &a.out, a.force, progress, &Stderr);
+    let outcome = commands::collect::collect(
+        &a.flags(),
+        &a.out,
+        a.force,
+        a.cluster.as_deref(),
+        progress,
+        &Stderr,
+    );
     bar.finish_and_clear();
     finish(outcome?)
 }

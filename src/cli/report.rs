@@ -6,7 +6,8 @@ use std::path::PathBuf;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Checklists (.ckl, .cklb or XCCDF results); several make a fleet report.
+    /// Checklists (.ckl, .cklb or XCCDF results); several make a fleet
+    /// report. Or one s3://bucket/prefix holding a fleet's runs.
     #[arg(required = true)]
     pub checklists: Vec<PathBuf>,
     /// The report to write (.html, .md), or `-` for standard output.
@@ -24,6 +25,8 @@ pub struct Args {
     /// Replace an existing report.
     #[arg(long)]
     pub force: bool,
+    #[command(flatten)]
+    pub fleet: super::show::FleetArgs,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -55,6 +58,7 @@ pub fn run(a: Args) -> anyhow::Result<Exit> {
             },
             templates: a.templates.as_deref(),
             force: a.force,
+            fleet: a.fleet.selection(),
         },
         &Stderr,
     )?)

@@ -80,7 +80,8 @@ pub struct EvaluateArgs {
     pub evidence: PathBuf,
     #[command(flatten)]
     pub verdict: VerdictArgs,
-    /// Checklist(s) to write: .ckl and/or .cklb (repeatable).
+    /// Checklist(s) to write: .ckl and/or .cklb (repeatable), or one
+    /// s3://bucket/prefix to store the run (CKL, CKLB, evidence, summary).
     #[arg(
         short,
         long = "output",
@@ -95,6 +96,10 @@ pub struct EvaluateArgs {
     /// Replace outputs that exist.
     #[arg(long)]
     pub force: bool,
+    /// The cluster's name in the bucket with -o s3://... [default: the
+    /// host the checklist names].
+    #[arg(long, value_name = "NAME", env = "STIGKIT_CLUSTER")]
+    pub cluster: Option<String>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -115,6 +120,7 @@ pub fn evaluate(a: EvaluateArgs) -> anyhow::Result<Exit> {
         &a.evidence,
         &a.outputs,
         a.force,
+        a.cluster.as_deref(),
         &Stderr,
     )?)
 }
@@ -127,6 +133,7 @@ pub fn scan(a: ScanArgs) -> anyhow::Result<Exit> {
         &options,
         &a.collect.out,
         a.collect.force,
+        a.collect.cluster.as_deref(),
         &Stderr,
     )?)
 }

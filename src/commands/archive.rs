@@ -1,21 +1,54 @@
 //! `archive` and `archive verify`: sealed archives of what was submitted.
 
-use super::{Attention, Outcome, count, now_stamp};
+use super::fleet::{self, Selection};
+use super::publish::Destination;
+use super::{Attention, Notify, Outcome, count, now_stamp};
 use crate::archive::{self, manifest::Creator};
 use std::path::{Path, PathBuf};
 
 /// Archives the checklists (verbatim) and evidence bundles into `output`,
-/// and tells the seal.
+/// and tells the seal. `checklists` may be one `s3://` location (each
+/// cluster's run there, with its evidence), and `output` may be one too:
+/// the archive is then stored as `archives/<time>.zip` beside the clusters.
 pub fn pack(
     checklists: &[PathBuf],
     evidence: &[PathBuf],
     output: &Path,
     force: bool,
+    sel: Selection,
+    notify: &dyn Notify,
 ) -> anyhow::Result<Outcome> {
+    let fetched = match fleet::source(checklists)? {
+        Some(location) => Some(fleet::fetch(&location, sel, true, notify)?),
+        None => None,
+    };
+    let (checklists, evidence) = match &fetched {
+        Some(f) => {
+            let mut all = f.evidence.clone();
+            all.extend(evidence.iter().cloned());
+            (f.paths.clone(), all)
+        }
+        None => (checklists.to_vec(), evidence.to_vec()),
+    };
+    if checklists.is_empty() {
+        anyhow::bail!("nothing to archive: no checklist was found");
+    }
+    let dest = Destination::of(output, None)?;
+    let staging = match &dest {
+        Some(d) => Some(d.staging()?),
+        None => None,
+    };
+    let local = match &staging {
+        Some(dir) => dir.path().join(format!(
+            "{}.zip",
+            crate::store::runs::run_name(chrono::Utc::now())
+        )),
+        None => output.to_path_buf(),
+    };
     let packed = archive::pack(&archive::Request {
-        checklists,
-        evidence,
-        output,
+        checklists: &checklists,
+        evidence: &evidence,
+        output: &local,
         force,
         created: now_stamp(),
         created_by: Creator {
@@ -25,14 +58,29 @@ pub fn pack(
     })?;
     let m = &packed.manifest;
     let evidence_files: usize = m.evidence.iter().map(|e| e.files).sum();
+    let (written, check) = match (dest, staging) {
+        (Some(d), Some(dir)) => {
+            let url = d.store_archive(dir, &local)?;
+            let check = format!(
+                "`stigkit archive verify` on a downloaded copy of {url}, with --expect {}",
+                packed.seal
+            );
+            (url, check)
+        }
+        _ => (
+            output.display().to_string(),
+            format!(
+                "`stigkit archive verify {} --expect {}`",
+                output.display(),
+                packed.seal
+            ),
+        ),
+    };
     Ok(Outcome::shown(format!(
-        "wrote {}: {}, {} ({} bytes)\nseal: {}\nKeep the seal apart from the archive; `stigkit archive verify {} --expect {}` proves it unchanged.\n",
-        output.display(),
+        "wrote {written}: {}, {} ({} bytes)\nseal: {}\nKeep the seal apart from the archive; {check} proves it unchanged.\n",
         count(m.checklists.len(), "checklist"),
         count(evidence_files, "evidence file"),
         packed.bytes,
-        packed.seal,
-        output.display(),
         packed.seal,
     )))
 }

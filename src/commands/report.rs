@@ -1,5 +1,6 @@
 //! `report`: one self-contained HTML page, or Markdown, of where assets stand.
 
+use super::fleet::{self, Selection};
 use super::{Notify, Outcome, count, now_stamp, warn_all};
 use crate::report::{AssessmentReport, AssetReport};
 use crate::templates::Templates;
@@ -35,6 +36,8 @@ pub struct Request<'a> {
     /// A folder whose report templates replace the built-in ones.
     pub templates: Option<&'a Path>,
     pub force: bool,
+    /// Which runs, when `checklists` is one `s3://` location.
+    pub fleet: Selection,
 }
 
 /// Renders the report; to the outcome's text when the output is `-`.
@@ -47,30 +50,41 @@ pub fn report(r: Request<'_>, notify: &dyn Notify) -> anyhow::Result<Outcome> {
         Some(dir) => Templates::with_dir(dir).map_err(anyhow::Error::msg)?,
         None => Templates::builtin(),
     };
+    let fetched = match fleet::source(r.checklists)? {
+        Some(location) => Some(fleet::fetch(&location, r.fleet, false, notify)?),
+        None => None,
+    };
+    let (paths, names) = match &fetched {
+        Some(f) => (f.paths.as_slice(), f.names.as_slice()),
+        None => (r.checklists, r.checklists),
+    };
     let details = match r.details {
         Details::Always => true,
         Details::Never => false,
-        Details::Auto => r.checklists.len() <= DETAIL_LIMIT,
+        Details::Auto => paths.len() <= DETAIL_LIMIT,
     };
-    let mut assets = Vec::with_capacity(r.checklists.len());
+    let mut assets = Vec::with_capacity(paths.len());
     // Each checklist becomes its (much smaller) view as soon as it is read.
     batch::for_each_mapped(
-        r.checklists,
+        paths,
         batch::workers(),
         |i, loaded| {
             loaded.map(|l| {
-                let view = AssetReport::of(&r.checklists[i], &l.checklist, details);
+                let view = AssetReport::of(&names[i], &l.checklist, details);
                 (view, l.warnings)
             })
         },
         |i, viewed| {
             let (view, warnings) = viewed?;
-            warn_all(notify, &r.checklists[i], &warnings);
+            warn_all(notify, &names[i], &warnings);
             assets.push(view);
             anyhow::Ok(())
         },
     )?;
-    let view = AssessmentReport::of(assets, details, now_stamp());
+    let mut view = AssessmentReport::of(assets, details, now_stamp());
+    if let Some(f) = fetched {
+        view.clusters = f.clusters;
+    }
     let name = match format {
         Format::Html => "report.html.j2",
         Format::Md => "report.md.j2",

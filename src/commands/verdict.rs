@@ -2,6 +2,7 @@
 //! policy and answer files are read here; judging and the summary are
 //! [`crate::evaluate`]'s.
 
+use super::publish::Destination;
 use super::{Attention, Notify, Outcome, load_benchmark, now_stamp, stem};
 use crate::checks::Policy;
 use crate::checks::answers::Answers;
@@ -197,8 +198,49 @@ pub fn evaluate(
     evidence: &Path,
     outputs: &[PathBuf],
     force: bool,
+    cluster: Option<&str>,
     notify: &dyn Notify,
 ) -> anyhow::Result<Outcome> {
+    if let [out] = outputs
+        && let Some(dest) = Destination::of(out, cluster)?
+    {
+        let staging = dest.staging()?;
+        let dir = staging.path().join("run");
+        std::fs::create_dir(&dir).map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))?;
+        let ev = load_evidence(o, evidence, notify)?;
+        let j = judge(o, &ev)?;
+        warn_long_texts(&j, notify);
+        let host = j.evaluation.checklist.asset.host_name.clone();
+        let name = crate::evidence::file_safe(&host);
+        let mut written = vec![dir.join(crate::store::runs::EVIDENCE)];
+        super::publish::bundle_as_zip(evidence, &written[0])?;
+        let checklist = j.checklist(name.clone());
+        for ext in ["ckl", "cklb"] {
+            let p = dir.join(format!("{name}.{ext}"));
+            output::write_checklist(&p, &checklist, false)?;
+            written.push(p);
+        }
+        let summary = j.summary(&ev, &written)?;
+        let summary_path = dir.join("summary.txt");
+        output::write_atomic(&summary_path, summary.as_bytes(), false)?;
+        written.push(summary_path);
+        let cluster = dest.cluster(&host)?;
+        let mut shown = summary;
+        let stored = dest.publish(&cluster, staging, &written, &mut shown)?;
+        let mut outcome = Outcome::shown(shown).with(j.attention(o, &ev));
+        outcome.notes.push(stored);
+        return Ok(outcome);
+    }
+    if outputs.len() > 1
+        && let Some(s3) = outputs
+            .iter()
+            .find(|p| p.to_str().is_some_and(crate::store::Location::is_s3))
+    {
+        anyhow::bail!(
+            "{}: an s3:// output holds the CKL, CKLB, evidence and summary; give it alone",
+            s3.display()
+        );
+    }
     for out in outputs {
         output::render_checklist(out, &Checklist::default())?;
         if !force && out.exists() {
@@ -220,14 +262,41 @@ pub fn evaluate(
 
 /// Collects into `out/evidence`, judges the bundle as read back from
 /// disk (exactly as an offline `evaluate` would), and writes a CKL, a
-/// CKLB and `summary.txt` beside it.
+/// CKLB and `summary.txt` beside it. With `out` an `s3://` location, the
+/// run is made in a staging folder (the evidence as `evidence.zip`) and
+/// stored in the bucket as one run of `cluster`.
 pub fn scan(
     flags: &Flags,
     o: &Options,
     out: &Path,
     force: bool,
+    cluster: Option<&str>,
     notify: &dyn Notify,
 ) -> anyhow::Result<Outcome> {
+    let Some(dest) = Destination::of(out, cluster)? else {
+        return Ok(scan_into(flags, o, out, force, "evidence", notify)?.0);
+    };
+    let staging = dest.staging()?;
+    let dir = staging.path().join("run");
+    let (mut outcome, files, host) =
+        scan_into(flags, o, &dir, false, crate::store::runs::EVIDENCE, notify)?;
+    let cluster = dest.cluster(&host)?;
+    let stored = dest.publish(&cluster, staging, &files, &mut outcome.stdout)?;
+    outcome.notes.push(stored);
+    Ok(outcome)
+}
+
+/// [`scan`] into the local folder `out`, with the bundle as
+/// `out/<evidence>` (a `.zip` name writes a zip). Returns the outcome,
+/// the files written and the host the checklist names.
+fn scan_into(
+    flags: &Flags,
+    o: &Options,
+    out: &Path,
+    force: bool,
+    evidence: &str,
+    notify: &dyn Notify,
+) -> anyhow::Result<(Outcome, Vec<PathBuf>, String)> {
     if out.exists() && !force {
         anyhow::bail!(
             "{}: already exists (use --force to replace it)",
@@ -245,13 +314,14 @@ pub fn scan(
         notify.warning(w);
     }
     std::fs::create_dir_all(out).map_err(|e| anyhow::anyhow!("{}: {e}", out.display()))?;
-    let bundle = out.join("evidence");
+    let bundle = out.join(evidence);
     let progress: Arc<dyn collect::Progress> = Arc::new(collect::Quiet);
     collect::collect(&settings, progress, &bundle, force).map_err(anyhow::Error::msg)?;
     let ev = load_evidence(o, &bundle, notify)?;
     let j = judge(o, &ev)?;
     warn_long_texts(&j, notify);
-    let name = crate::evidence::file_safe(&j.evaluation.checklist.asset.host_name);
+    let host = j.evaluation.checklist.asset.host_name.clone();
+    let name = crate::evidence::file_safe(&host);
     let outputs = [
         out.join(format!("{name}.ckl")),
         out.join(format!("{name}.cklb")),
@@ -263,8 +333,14 @@ pub fn scan(
     let mut written: Vec<PathBuf> = vec![bundle];
     written.extend(outputs.iter().cloned());
     let summary = j.summary(&ev, &written)?;
-    output::write_atomic(&out.join("summary.txt"), summary.as_bytes(), force)?;
-    Ok(Outcome::shown(summary).with(j.attention(o, &ev)))
+    let summary_path = out.join("summary.txt");
+    output::write_atomic(&summary_path, summary.as_bytes(), force)?;
+    written.push(summary_path);
+    Ok((
+        Outcome::shown(summary).with(j.attention(o, &ev)),
+        written,
+        host,
+    ))
 }
 
 /// Whether the bundle at `evidence` is the one `checklist` was judged

@@ -38,6 +38,8 @@ pub struct AssessmentReport {
     pub assets: Vec<AssetReport>,
     /// For a fleet: the rules Open in the most checklists, CAT I first.
     pub top_open: Vec<FleetRule>,
+    /// Read from a bucket: each cluster's run and its age.
+    pub clusters: Vec<super::ClusterRun>,
 }
 
 #[derive(Serialize)]
@@ -293,6 +295,7 @@ impl AssessmentReport {
             totals,
             assets,
             top_open,
+            clusters: Vec::new(),
         }
     }
 }

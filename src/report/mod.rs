@@ -126,6 +126,9 @@ impl ChecklistView {
 pub struct FleetView {
     pub checklists: Vec<ChecklistView>,
     pub totals: Summary,
+    /// Read from a bucket: each cluster's run and its age.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub clusters: Vec<ClusterRun>,
 }
 
 impl FleetView {
@@ -134,6 +137,26 @@ impl FleetView {
         for c in &checklists {
             totals.merge(&c.totals);
         }
-        FleetView { checklists, totals }
+        FleetView {
+            checklists,
+            totals,
+            clusters: Vec::new(),
+        }
     }
+}
+
+/// One cluster's run in a fleet read from object storage.
+#[derive(Clone, Debug, Serialize)]
+pub struct ClusterRun {
+    pub cluster: String,
+    /// The run's folder name, `20261204T031700Z`.
+    pub run: String,
+    /// RFC 3339, UTC.
+    pub finished_at: String,
+    /// Hours between the run and now (or `--as-of`), one decimal.
+    pub age_hours: f64,
+    /// Older than the staleness limit: its CronJob may have stopped.
+    pub stale: bool,
+    /// The checklist read, as an `s3://` name; empty when the run has none.
+    pub checklist: String,
 }
