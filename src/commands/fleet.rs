@@ -65,7 +65,8 @@ pub fn fetch(
     evidence: bool,
     notify: &dyn Notify,
 ) -> anyhow::Result<Fetched> {
-    let store = Store::open(location, Limits::default()).map_err(anyhow::Error::msg)?;
+    let store = Store::open(location, Limits::from_env().map_err(anyhow::Error::msg)?)
+        .map_err(anyhow::Error::msg)?;
     let now = Utc::now();
     let cutoff = sel.as_of.map(|d| {
         let end = d

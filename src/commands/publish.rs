@@ -22,7 +22,8 @@ impl Destination {
         if let Some(c) = cluster {
             runs::check_cluster(c).map_err(anyhow::Error::msg)?;
         }
-        let store = Store::open(&location, Limits::default()).map_err(anyhow::Error::msg)?;
+        let store = Store::open(&location, Limits::from_env().map_err(anyhow::Error::msg)?)
+            .map_err(anyhow::Error::msg)?;
         Ok(Some(Destination {
             store,
             cluster: cluster.map(str::to_string),
@@ -104,7 +105,12 @@ impl Destination {
                     .url(&format!("{}/{}", run.cluster, runs::LATEST)),
             )),
             Err(e) => {
-                let kept = keep(staging, cluster, &runs::run_name(finished));
+                let folder = files
+                    .first()
+                    .and_then(|f| f.parent())
+                    .unwrap_or(staging.path())
+                    .to_path_buf();
+                let kept = keep(staging, &folder, cluster, &runs::run_name(finished));
                 match kept {
                     Ok(dir) => anyhow::bail!(
                         "{e}; the run was not stored, and is kept in {}",
@@ -134,7 +140,12 @@ impl Destination {
             .and_then(|bytes| self.store.put_verified(&key, bytes));
         match stored {
             Ok(_) => Ok(self.store.location.url(&key)),
-            Err(e) => match keep(staging, runs::ARCHIVES, name.trim_end_matches(".zip")) {
+            Err(e) => match keep(
+                staging,
+                file.parent().unwrap_or(Path::new("")),
+                runs::ARCHIVES,
+                name.trim_end_matches(".zip"),
+            ) {
                 Ok(dir) => anyhow::bail!(
                     "{e}; the archive was not stored, and is kept in {}",
                     dir.display()
@@ -147,14 +158,24 @@ impl Destination {
     }
 }
 
-/// Moves the staging folder to `$TMPDIR/stigkit-unsent/<cluster>/<run>`.
-fn keep(staging: tempfile::TempDir, cluster: &str, run: &str) -> Result<PathBuf, String> {
+/// Moves `folder` (the staging folder, or the folder in it that holds the
+/// run) to `$TMPDIR/stigkit-unsent/<cluster>/<run>`.
+fn keep(
+    staging: tempfile::TempDir,
+    folder: &Path,
+    cluster: &str,
+    run: &str,
+) -> Result<PathBuf, String> {
     let parent = std::env::temp_dir().join("stigkit-unsent").join(cluster);
     std::fs::create_dir_all(&parent).map_err(|e| format!("{}: {e}", parent.display()))?;
     let dest = parent.join(run);
-    let path = staging.keep();
-    std::fs::rename(&path, &dest)
-        .map_err(|e| format!("{} (left in {}): {e}", dest.display(), path.display()))?;
+    let folder = if folder == staging.path() {
+        staging.keep()
+    } else {
+        folder.to_path_buf()
+    };
+    std::fs::rename(&folder, &dest)
+        .map_err(|e| format!("{} (left in {}): {e}", dest.display(), folder.display()))?;
     Ok(dest)
 }
 

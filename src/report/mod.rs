@@ -149,7 +149,7 @@ impl FleetView {
 #[derive(Clone, Debug, Serialize)]
 pub struct ClusterRun {
     pub cluster: String,
-    /// The run's folder name, `20261204T031700Z`.
+    /// The run's folder name, `20261204T031700.123Z`.
     pub run: String,
     /// RFC 3339, UTC.
     pub finished_at: String,

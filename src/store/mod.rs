@@ -58,7 +58,8 @@ impl Location {
                 "the bucket name must be 3 to 63 lowercase letters, digits, '-' or '.'",
             ));
         }
-        let prefix = prefix.trim_matches('/');
+        // One trailing slash is a folder's usual spelling; others are not.
+        let prefix = prefix.strip_suffix('/').unwrap_or(prefix);
         if prefix
             .split('/')
             .any(|p| (p.is_empty() && !prefix.is_empty()) || p == "." || p == "..")
@@ -100,12 +101,21 @@ pub struct Limits {
     pub retries: usize,
 }
 
-impl Default for Limits {
-    fn default() -> Self {
-        Limits {
-            timeout: Duration::from_secs(30),
-            retries: 2,
-        }
+impl Limits {
+    /// 30 seconds and 2 retries, or `$STIGKIT_S3_TIMEOUT` (seconds) and
+    /// `$STIGKIT_S3_RETRIES`.
+    pub fn from_env() -> Result<Limits, String> {
+        let num = |name: &str, default: u64| match std::env::var(name) {
+            Ok(v) if !v.is_empty() => v
+                .parse::<u64>()
+                .map_err(|_| format!("{name}: '{v}' is not a number")),
+            _ => Ok(default),
+        };
+        let timeout = num("STIGKIT_S3_TIMEOUT", 30)?.max(1);
+        Ok(Limits {
+            timeout: Duration::from_secs(timeout),
+            retries: num("STIGKIT_S3_RETRIES", 2)?.min(10) as usize,
+        })
     }
 }
 

@@ -7,8 +7,9 @@
 //! <prefix>/archives/<time>.zip           sealed archives (`stigkit archive`)
 //! ```
 //!
-//! `<run>` is the UTC time the run finished, `20261204T031700Z`, so runs
-//! sort by name. Each object is verified before the next is written, and
+//! `<run>` is the UTC time the run finished, to the millisecond,
+//! `20261204T031700.123Z`, so runs sort by name and two runs of a cluster
+//! never share a folder. Each object is verified before the next is written, and
 //! `run.json` then `latest.json` go last: a reader that follows
 //! `latest.json` never meets a half-written run, whatever moment the
 //! writer died at.
@@ -66,11 +67,11 @@ impl Run {
 
 /// The folder name of a run that finished at `t`.
 pub fn run_name(t: DateTime<Utc>) -> String {
-    t.format("%Y%m%dT%H%M%SZ").to_string()
+    t.format("%Y%m%dT%H%M%S%.3fZ").to_string()
 }
 
 fn run_time(name: &str) -> Option<DateTime<Utc>> {
-    NaiveDateTime::parse_from_str(name, "%Y%m%dT%H%M%SZ")
+    NaiveDateTime::parse_from_str(name, "%Y%m%dT%H%M%S%.3fZ")
         .ok()
         .map(|t| t.and_utc())
 }
@@ -108,7 +109,7 @@ pub fn publish(
         format: 1,
         cluster: cluster.to_string(),
         run: run_name(finished),
-        finished_at: finished.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        finished_at: finished.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
         tool: format!("stigkit {}", env!("CARGO_PKG_VERSION")),
         objects: Vec::new(),
     };
@@ -208,11 +209,12 @@ mod tests {
 
     #[test]
     fn run_names_sort_by_time_and_read_back() {
-        let t = DateTime::parse_from_rfc3339("2026-12-04T03:17:05Z")
+        let t = DateTime::parse_from_rfc3339("2026-12-04T03:17:05.042Z")
             .unwrap()
             .with_timezone(&Utc);
-        assert_eq!(run_name(t), "20261204T031705Z");
-        assert_eq!(run_time("20261204T031705Z"), Some(t));
+        assert_eq!(run_name(t), "20261204T031705.042Z");
+        assert_eq!(run_time("20261204T031705.042Z"), Some(t));
+        assert!(run_name(t) < run_name(t + chrono::Duration::milliseconds(1)));
         assert_eq!(run_time("latest.json"), None);
     }
 
