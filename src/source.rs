@@ -265,6 +265,24 @@ pub fn load_checklist_with(path: &Path, buf: &mut Vec<u8>) -> Result<LoadedCheck
     parse_checklist(path, buf)
 }
 
+/// [`load_checklist_with`] for a summary (`show`): a plain CKL is skimmed
+/// for its counts without its texts ([`ckl::skim`]); any other file, or a
+/// CKL the skim gives up on, is read in full, with the full reader's
+/// warnings and errors. The checklist holds what summaries use and no more.
+pub fn load_summary_with(path: &Path, buf: &mut Vec<u8>) -> Result<LoadedChecklist, Error> {
+    read_file_into(path, buf)?;
+    if Format::sniff(buf) == Some(Format::Ckl)
+        && let Some(checklist) = ckl::skim(buf)
+    {
+        return Ok(LoadedChecklist {
+            checklist,
+            format: Format::Ckl,
+            warnings: Vec::new(),
+        });
+    }
+    parse_checklist(path, buf)
+}
+
 /// Parses checklist bytes already in memory; `path` is used in messages.
 pub fn parse_checklist(path: &Path, bytes: &[u8]) -> Result<LoadedChecklist, Error> {
     let format = Format::sniff(bytes)

@@ -11,10 +11,12 @@
 
 mod lint;
 mod read;
+mod skim;
 mod write;
 
 pub use lint::lint;
 pub use read::read;
+pub use skim::skim;
 pub use write::{write, write_to_string};
 
 use crate::model::Checklist;

@@ -238,26 +238,31 @@ fn read_info(input: &mut Input<'_>, el: &Element<'_>) -> Result<StigInfo, XmlErr
                 }
             }
         }
-        let slot = match name.as_str() {
-            "version" => &mut info.version,
-            "classification" => &mut info.classification,
-            "customname" => &mut info.custom_name,
-            "stigid" => &mut info.stig_id,
-            "description" => &mut info.description,
-            "filename" => &mut info.filename,
-            "releaseinfo" => &mut info.release_info,
-            "title" => &mut info.title,
-            "uuid" => &mut info.uuid,
-            "notice" => &mut info.notice,
-            "source" => &mut info.source,
-            _ => {
-                info.extra.push((name, data));
-                continue;
-            }
-        };
-        *slot = data;
+        set_info(&mut info, name, data);
     }
     Ok(info)
+}
+
+/// Files one `SI_DATA` pair of `STIG_INFO` in `info`.
+pub(super) fn set_info(info: &mut StigInfo, name: String, data: String) {
+    let slot = match name.as_str() {
+        "version" => &mut info.version,
+        "classification" => &mut info.classification,
+        "customname" => &mut info.custom_name,
+        "stigid" => &mut info.stig_id,
+        "description" => &mut info.description,
+        "filename" => &mut info.filename,
+        "releaseinfo" => &mut info.release_info,
+        "title" => &mut info.title,
+        "uuid" => &mut info.uuid,
+        "notice" => &mut info.notice,
+        "source" => &mut info.source,
+        _ => {
+            info.extra.push((name, data));
+            return;
+        }
+    };
+    *slot = data;
 }
 
 fn read_vuln(

@@ -24,11 +24,11 @@ pub fn show(
     };
     let mut views = Vec::with_capacity(paths.len());
     // A fleet is thousands of files: parse on every core, keep only counts.
-    batch::for_each_mapped(
+    batch::for_each_path(
         paths,
         batch::workers(),
-        |i, loaded| {
-            loaded.map(|l| {
+        |i, path, buf| {
+            crate::source::load_summary_with(path, buf).map(|l| {
                 let view = ChecklistView::of(&names[i], &l.checklist);
                 (view, l.warnings)
             })
