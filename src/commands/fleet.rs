@@ -101,12 +101,12 @@ pub fn fetch(
         }
     }
     let keys: Vec<String> = wanted.iter().map(|(r, o, _)| r.key(&o.name)).collect();
-    let bodies = store.get_many(&keys, PARALLEL);
     let mut paths = Vec::with_capacity(wanted.len());
     let mut names = Vec::with_capacity(wanted.len());
     let mut bundles = Vec::new();
-    for (((run, object, is_evidence), key), body) in wanted.iter().zip(&keys).zip(bodies) {
-        let url = location.url(key);
+    store.get_each(&keys, PARALLEL, |i, body| {
+        let (run, object, is_evidence) = wanted[i];
+        let url = location.url(&keys[i]);
         let bytes = body.map_err(anyhow::Error::msg)?.ok_or_else(|| {
             anyhow::anyhow!(
                 "{url}: missing, though {} names it (deleted, or the run was never complete)",
@@ -123,13 +123,14 @@ pub fn fetch(
         // Cluster names are unique and file-safe: no two copies collide.
         let local = dir.path().join(format!("{}_{}", run.cluster, object.name));
         std::fs::write(&local, &bytes).map_err(|e| anyhow::anyhow!("{}: {e}", local.display()))?;
-        if *is_evidence {
+        if is_evidence {
             bundles.push(local);
         } else {
             paths.push(local);
             names.push(PathBuf::from(url));
         }
-    }
+        Ok(())
+    })?;
     if paths.is_empty() {
         anyhow::bail!(
             "{location}: no cluster has a run with a checklist{}",

@@ -262,18 +262,25 @@ impl Store {
         }
     }
 
-    /// Many objects at once, `parallel` in flight, in the order asked.
-    pub fn get_many(
+    /// Many objects at once, `parallel` in flight, handed to `each` in the
+    /// order asked as they arrive (so only the objects in flight are held
+    /// in memory); stops at the first error `each` returns.
+    pub fn get_each<E>(
         &self,
         keys: &[String],
         parallel: usize,
-    ) -> Vec<Result<Option<Vec<u8>>, String>> {
+        mut each: impl FnMut(usize, Result<Option<Vec<u8>>, String>) -> Result<(), E>,
+    ) -> Result<(), E> {
         use futures_util::StreamExt;
-        self.rt.block_on(
-            futures_util::stream::iter(keys.iter().map(|k| self.get_async(k)))
+        self.rt.block_on(async {
+            let mut results = futures_util::stream::iter(keys.iter().map(|k| self.get_async(k)))
                 .buffered(parallel.max(1))
-                .collect(),
-        )
+                .enumerate();
+            while let Some((i, got)) = results.next().await {
+                each(i, got)?;
+            }
+            Ok(())
+        })
     }
 
     /// The names of the "folders" directly below `key`.

@@ -141,15 +141,16 @@ pub fn fleet(
     match as_of {
         None => {
             let keys: Vec<String> = clusters.iter().map(|c| format!("{c}/{LATEST}")).collect();
-            for ((cluster, key), got) in clusters.iter().zip(&keys).zip(store.get_many(&keys, 64)) {
+            store.get_each(&keys, 64, |i, got| {
                 match got? {
-                    Some(bytes) => runs.push(record(store, key, cluster, &bytes)?),
+                    Some(bytes) => runs.push(record(store, &keys[i], &clusters[i], &bytes)?),
                     None => warnings.push(format!(
                         "{}: no {LATEST} (no complete run yet)",
-                        store.location.url(cluster)
+                        store.location.url(&clusters[i])
                     )),
                 }
-            }
+                Ok::<(), String>(())
+            })?;
         }
         Some(t) => {
             for cluster in &clusters {
