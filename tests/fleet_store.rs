@@ -128,12 +128,7 @@ fn delete(g: &Garage, key: &str) {
 }
 
 fn json(o: &Output) -> Value {
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_ok(o);
     serde_json::from_slice(&o.stdout).unwrap()
 }
 
@@ -144,6 +139,16 @@ fn counts(mut v: Value) -> Value {
     }
     v.as_object_mut().unwrap().remove("clusters");
     v
+}
+
+/// Exit 0, or a failure showing stderr.
+fn assert_ok(o: &Output) {
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
 }
 
 /// One line on stderr, exit 2, and no secret in it.
@@ -242,12 +247,7 @@ fn three_clusters_share_one_bucket_and_show_reads_it_as_the_files_on_disk() {
         .args(["report", PREFIX, "-o", s(&html)])
         .output()
         .unwrap();
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_ok(&o);
     let page = std::fs::read_to_string(&html).unwrap();
     for (cluster, run) in &runs {
         assert!(page.contains(&format!(
@@ -259,12 +259,7 @@ fn three_clusters_share_one_bucket_and_show_reads_it_as_the_files_on_disk() {
         .args(["archive", PREFIX, "-o", s(&zip)])
         .output()
         .unwrap();
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_ok(&o);
     assert!(String::from_utf8_lossy(&o.stdout).contains("3 checklists, 3 evidence files"));
     let o = stigkit()
         .args(["archive", "verify", s(&zip)])
@@ -364,12 +359,7 @@ fn a_store_killed_mid_upload_leaves_latest_on_the_previous_complete_run() {
     let dir = tempdir();
     let env = g.env();
     let o = scan_to(&sim, &env, dir.path(), "east");
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_ok(&o);
     let first = stored_run(&o, "east");
     let latest_before = get(&g, "prod/east/latest.json");
 
@@ -491,12 +481,7 @@ fn every_store_fault_is_one_line_and_exit_2_without_a_secret() {
             .unwrap()
     };
     let o = evaluate(&env, PREFIX);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_ok(&o);
 
     // A malformed location.
     for bad in ["s3://Fleet/prod", "s3://fleet//x", "s3://user:pw@fleet/x"] {
